@@ -1,0 +1,64 @@
+"""Shared handler behaviour: JSON in and out, domain errors mapped to their status codes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from jupyter_server.base.handlers import APIHandler
+
+from ..errors import BadRequest, HPCLabError
+
+if TYPE_CHECKING:
+    from ..app import HPCLabApp
+
+
+class HPCLabHandler(APIHandler):
+    """Base for every handler: thin, reads the app from settings, answers JSON errors."""
+
+    @property
+    def hpc(self) -> HPCLabApp:
+        return self.settings["hpc_lab_ext"]  # type: ignore[no-any-return]
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, HPCLabError):
+            self.set_status(exc.status)
+            message = exc.message
+        else:
+            message = self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"message": message, "status": self.get_status()}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # Domain errors are expected answers, not server faults: no traceback in the log.
+        if isinstance(value, HPCLabError):
+            self.log.info(
+                "%s %s -> %d: %s", self.request.method, self.request.path, value.status, value.message
+            )
+            return
+        super().log_exception(typ, value, tb)
+
+    def query_choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        """A query argument that must be one of `choices`; anything else is a 400 saying what is allowed."""
+        values = self.request.query_arguments.get(name, [])
+        if not values:
+            return default
+        if len(values) > 1:
+            raise BadRequest(f"query parameter {name!r} given more than once")
+        value = values[0].decode("utf-8", errors="replace")
+        if value not in choices:
+            raise BadRequest(f"{name}={value[:40]!r} is not allowed; use one of: {', '.join(choices)}")
+        return value
+
+    def reject_unknown_query(self, allowed: tuple[str, ...]) -> None:
+        unknown = sorted(set(self.request.query_arguments) - set(allowed))
+        if unknown:
+            raise BadRequest(
+                f"unknown query parameter {unknown[0][:40]!r}; allowed: {', '.join(allowed) or 'none'}"
+            )

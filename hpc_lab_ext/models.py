@@ -1,0 +1,100 @@
+"""The wire contract: what the REST API returns, shared by backends, handlers and tests.
+
+Every record is a frozen dataclass so a snapshot can be shared between requests without copying.
+`to_json()` gives the exact shape the frontend (src/api/types.ts) expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the queue: a job, an array task, a pending array range or a het-job component."""
+
+    id: str  # as the scheduler prints it: "123", "123_4", "123_[1-5%2]", "123+0"
+    name: str
+    user: str
+    partition: str
+    state: str  # scheduler's own word, upper case: PENDING, RUNNING, COMPLETING, ...
+    reason: str  # pending/hold reason token, "" when none
+    nodes: str  # node list, "" while pending
+    node_count: int
+    cpus: int
+    memory_mb: int | None  # minimum memory requested per node (or per CPU, see memory_per_cpu)
+    memory_per_cpu: bool
+    gres: str  # e.g. "gpu:1", "" when none
+    submit_time: str | None  # ISO 8601, local time of the scheduler host
+    start_time: str | None  # actual start, or estimated start while pending; None if unknown
+    time_limit_s: int | None  # None = unlimited / not set
+    elapsed_s: int
+    priority: int | None = None
+    array_job_id: str | None = None
+    array_task_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One compute node and what is allocated on it."""
+
+    name: str
+    state: str  # lower case: idle, mixed, allocated, down, drained, draining, ...
+    reason: str
+    partitions: tuple[str, ...]
+    cpus_total: int
+    cpus_alloc: int
+    memory_total_mb: int
+    memory_alloc_mb: int
+    gpus_total: int = 0
+    gpus_alloc: int = 0
+    load: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["partitions"] = list(self.partitions)
+        return data
+
+
+@dataclass(frozen=True)
+class Status:
+    backend: str
+    backend_version: str
+    reachable: bool
+    user: str
+    error: str | None = None
+    live_queue: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class JobList:
+    jobs: tuple[Job, ...]
+    updated_at: float  # seconds since the epoch
+    stale: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jobs": [job.to_json() for job in self.jobs],
+            "updated_at": self.updated_at,
+            "stale": self.stale,
+        }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one scheduler poll saw."""
+
+    jobs: tuple[Job, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    updated_at: float = 0.0
+    stale: bool = True
+    error: str | None = None
+    version: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)

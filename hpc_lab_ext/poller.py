@@ -1,0 +1,178 @@
+"""One shared scheduler poll per server.
+
+However many browser tabs watch, the scheduler is asked at most once per interval; every request is
+answered from the latest immutable snapshot. "Refresh now" requests are coalesced into the next poll,
+which never runs sooner than `min_interval` after the previous one. While the scheduler is unreachable
+the poll backs off exponentially and the last good data is served marked stale. When nobody has asked
+for `idle_after` seconds the loop sleeps until the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from .errors import HPCLabError
+from .models import Snapshot
+from .scheduler.base import SchedulerBackend
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Snapshot, Snapshot], None]
+
+
+class Poller:
+    def __init__(
+        self,
+        backend: SchedulerBackend,
+        *,
+        interval: float = 15.0,
+        min_interval: float = 5.0,
+        max_backoff: float = 300.0,
+        idle_after: float = 300.0,
+        jitter: float = 0.1,
+    ) -> None:
+        if min_interval < 0 or interval < min_interval:
+            raise ValueError("need 0 <= min_interval <= interval")
+        self.backend = backend
+        self.interval = interval
+        self.min_interval = min_interval
+        self.max_backoff = max_backoff
+        self.idle_after = idle_after
+        self.jitter = jitter
+        self._snapshot = Snapshot()
+        self._listeners: list[Listener] = []
+        self._wake = asyncio.Event()
+        self._polled = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self._last_poll_start = float("-inf")
+        self._last_watched = time.monotonic()
+        self._refresh_wanted = False
+        self._failures = 0
+        self.unreachable_since: float | None = None
+        self.polls = 0  # scheduler polls made, for tests and benchmarks
+
+    # -- what clients see -------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call listener(old, new) after each poll that changed the snapshot; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def touch(self) -> None:
+        """Somebody is watching: keep polling (wakes a sleeping loop)."""
+        self._last_watched = time.monotonic()
+        self.start()
+        self._wake.set()
+
+    async def refresh(self, timeout: float | None = None) -> Snapshot:
+        """Ask for a poll soon (coalesced, rate-limited) and wait until one has landed."""
+        self._last_watched = time.monotonic()
+        self._refresh_wanted = True
+        self.start()
+        async with self._polled:
+            self._wake.set()
+            polls = self.polls
+            await asyncio.wait_for(self._polled.wait_for(lambda: self.polls > polls), timeout)
+        return self._snapshot
+
+    async def first_snapshot(self, timeout: float = 30.0) -> Snapshot:
+        """The current snapshot, waiting for the very first poll if none has landed yet."""
+        self.touch()
+        if self.polls == 0:
+            async with self._polled:
+                await asyncio.wait_for(self._polled.wait_for(lambda: self.polls > 0), timeout)
+        return self._snapshot
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the loop (idempotent); clients' first request starts it too."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="hpc-lab-poller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def _idle_for(self) -> float:
+        return max(0.0, time.monotonic() - self._last_watched - self.idle_after)
+
+    def _next_delay(self) -> float:
+        if self._failures:
+            base = min(self.max_backoff, self.interval * 2 ** (self._failures - 1))
+        else:
+            base = self.interval
+        return float(base * (1 + random.uniform(-self.jitter, self.jitter)))
+
+    async def _run(self) -> None:
+        while True:
+            await self._poll_once()
+            delay = self._next_delay()
+            deadline = time.monotonic() + delay
+            while True:
+                if self._refresh_wanted:
+                    # Coalesced refresh: honour the site's minimum spacing between scheduler calls.
+                    earliest = self._last_poll_start + self.min_interval
+                    deadline = min(deadline, max(earliest, time.monotonic()))
+                now = time.monotonic()
+                if now >= deadline and self._idle_for() == 0:
+                    break
+                self._wake.clear()
+                # Idle: sleep until someone touches us; otherwise until the deadline.
+                wait = None if self._idle_for() > 0 else max(0.0, deadline - now)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _poll_once(self) -> None:
+        self._refresh_wanted = False
+        self._last_poll_start = time.monotonic()
+        old = self._snapshot
+        try:
+            jobs, nodes = await asyncio.gather(self.backend.list_jobs(), self.backend.list_nodes())
+        except HPCLabError as e:
+            self._failures += 1
+            if self.unreachable_since is None:
+                self.unreachable_since = time.time()
+            log.warning("scheduler poll failed (%d in a row): %s", self._failures, e.message)
+            new = replace(old, stale=True, error=e.message, version=old.version + (not old.stale))
+        except Exception as e:  # a bug in a parser must not stop the loop for everyone
+            self._failures += 1
+            log.exception("scheduler poll crashed")
+            new = replace(old, stale=True, error=f"internal error: {e}", version=old.version + 1)
+        else:
+            self._failures = 0
+            self.unreachable_since = None
+            changed = old.stale or tuple(jobs) != old.jobs or tuple(nodes) != old.nodes
+            new = Snapshot(
+                jobs=tuple(jobs),
+                nodes=tuple(nodes),
+                updated_at=time.time(),
+                stale=False,
+                error=None,
+                version=old.version + 1 if changed else old.version,
+            )
+        self._snapshot = new
+        self.polls += 1
+        if new.version != old.version:
+            for listener in list(self._listeners):
+                try:
+                    listener(old, new)
+                except Exception:
+                    log.exception("snapshot listener failed")
+        async with self._polled:
+            self._polled.notify_all()

@@ -1,0 +1,88 @@
+"""The one place that spawns processes: async, argv lists only, a timeout on every call, no shell."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import SchedulerUnavailable
+
+log = logging.getLogger(__name__)
+
+# Variables a user may set in their shell that would change what scheduler commands print.
+_SCRUBBED_PREFIXES = ("SQUEUE_", "SINFO_", "SACCT_", "SBATCH_", "SCONTROL_")
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def command_exists(name: str) -> bool:
+    return shutil.which(name) is not None
+
+
+def _clean_env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}
+    # Dates as ISO 8601 whatever the site's locale or SLURM_TIME_FORMAT says.
+    env["SLURM_TIME_FORMAT"] = "standard"
+    env["LC_ALL"] = "C.UTF-8"
+    if extra:
+        env.update(extra)
+    return env
+
+
+async def run(
+    argv: Sequence[str],
+    *,
+    timeout: float = 10.0,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> Result:
+    """Run argv without a shell; raise SchedulerUnavailable on timeout or a missing program.
+
+    A non-zero exit is returned, not raised: callers know which exits mean what.
+    """
+    if isinstance(argv, str) or not argv or not all(isinstance(a, str) for a in argv):
+        raise TypeError("argv must be a non-empty list of strings")
+    if any("\x00" in a for a in argv):
+        raise ValueError("argv must not contain NUL bytes")
+    start = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_clean_env(env),
+            start_new_session=True,
+        )
+    except FileNotFoundError as e:
+        raise SchedulerUnavailable(f"{argv[0]} is not installed or not on PATH") from e
+    try:
+        out, err = await asyncio.wait_for(
+            proc.communicate(stdin.encode() if stdin is not None else None), timeout
+        )
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise SchedulerUnavailable(f"{argv[0]} did not answer within {timeout:g} s") from None
+    seconds = time.monotonic() - start
+    result = Result(
+        argv=tuple(argv),
+        returncode=proc.returncode if proc.returncode is not None else -1,
+        stdout=out.decode("utf-8", errors="replace"),
+        stderr=err.decode("utf-8", errors="replace"),
+        seconds=seconds,
+    )
+    log.debug("ran %s in %.3f s (exit %d)", argv[0], seconds, result.returncode)
+    return result

@@ -1,0 +1,39 @@
+"""Shared pytest fixtures: a Jupyter server with the extension, on the local or the real Slurm backend."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+@pytest.fixture
+def hpc_backend() -> str:
+    """Which backend the server under test uses; tests against the sandbox override this."""
+    return "local"
+
+
+@pytest.fixture
+def jp_server_config(hpc_backend: str) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"hpc_lab_ext": True}},
+        "HPCLabApp": {"backend": hpc_backend, "poll_interval": 1.0, "min_poll_interval": 0.2},
+    }
+
+
+@pytest.fixture
+def api(jp_fetch: Any) -> Any:
+    """GET/POST on the extension's API; returns (status, json body) and never raises on 4xx/5xx."""
+
+    async def call(path: str, method: str = "GET", body: Any = None, **params: str) -> tuple[int, Any]:
+        kwargs: dict[str, Any] = {"method": method, "raise_error": False, "params": params}
+        if body is not None:
+            kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
+        response = await jp_fetch("hpc-lab-ext", "api", "v1", *path.split("/"), **kwargs)
+        text = response.body.decode() if response.body else ""
+        return response.code, (json.loads(text) if text else None)
+
+    return call
