@@ -79,3 +79,11 @@ async def test_local_node_is_this_machine() -> None:
     total_mb = psutil.virtual_memory().total // (1024 * 1024)
     assert node.memory_total_mb == total_mb
     assert 0 < node.memory_alloc_mb < node.memory_total_mb
+
+
+async def test_jupyterlab_cache_buster_is_tolerated(api: Any) -> None:
+    # JupyterLab's ServerConnection appends a bare timestamp to GET URLs ("?1795611444028").
+    code, _ = await api("jobs", user="all", **{"1795611444028": ""})
+    assert code == 200
+    code, _ = await api("status", **{"1795611444028": "x"})
+    assert code == 400

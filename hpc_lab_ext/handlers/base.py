@@ -57,7 +57,10 @@ class HPCLabHandler(APIHandler):
         return value
 
     def reject_unknown_query(self, allowed: tuple[str, ...]) -> None:
-        unknown = sorted(set(self.request.query_arguments) - set(allowed))
+        # JupyterLab's ServerConnection adds a bare timestamp (`?1795611444028`) to defeat caches.
+        args = self.request.query_arguments
+        cache_busters = {k for k, v in args.items() if k.isdigit() and v == [b""]}
+        unknown = sorted(set(args) - set(allowed) - cache_busters)
         if unknown:
             raise BadRequest(
                 f"unknown query parameter {unknown[0][:40]!r}; allowed: {', '.join(allowed) or 'none'}"

@@ -23,6 +23,8 @@ export async function requestAPI<T>(
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
   const url = URLExt.join(settings.baseUrl, API_ROOT, endPoint);
+  // Revalidate with the server's ETag instead of the default cache-busting query parameter.
+  init = { cache: 'no-cache', ...init };
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, settings);

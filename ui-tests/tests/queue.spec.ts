@@ -23,9 +23,7 @@ test.describe('HPC panel queue', () => {
 
   test('shows the scheduler and this user', async ({ page }) => {
     await expect(page.locator('.jp-HpcPanel-backend')).toContainText('slurm');
-    await expect(page.locator('.jp-HpcQueue-toolbar')).toContainText(
-      'updated'
-    );
+    await expect(page.locator('.jp-HpcQueue-toolbar')).toContainText('updated');
   });
 
   test('a real job appears pending, then running, then leaves when it ends', async ({

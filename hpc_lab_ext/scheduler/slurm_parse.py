@@ -1,0 +1,272 @@
+"""Parsers for Slurm's command-line output. Pure functions: text in, models out, no I/O.
+
+The queue is read with ``squeue --noheader -o SQUEUE_FORMAT``: fields separated by the ASCII unit
+separator (0x1F), which squeue passes through untouched and which no sane job name contains. The
+job name is the last field and the split is bounded, so a name containing the separator, ``|``,
+tabs or any other text still comes back byte-exact. A name containing a newline spills onto the
+next output line; such a line (it has no separator) is joined back to the previous job's name.
+
+Nodes are read with ``scontrol -d -o show node``: one line per node of ``Key=value`` pairs, which
+(unlike ``sinfo -o``) carries allocated memory and the GPUs in use (``GresUsed``, needs ``-d``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from datetime import datetime
+
+from ..models import Job, Node
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"
+
+#: (field name, squeue -o code). The name must stay last: it is the only free-text field.
+SQUEUE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("id", "%i"),  # 123, 123_4, 123_[1-5%2], 123+0
+    ("array_job_id", "%F"),  # base job id of an array (the job id otherwise)
+    ("array_task_id", "%K"),  # 4, 1-5%2, or N/A when not an array
+    ("user", "%u"),
+    ("partition", "%P"),
+    ("state", "%T"),
+    ("reason", "%r"),  # a token (Resources, JobHeldUser...) or a sentence; "None" when running
+    ("nodes", "%N"),
+    ("node_count", "%D"),
+    ("cpus", "%C"),
+    ("memory", "%m"),  # per node or per CPU: 22.05 prints both the same way
+    ("gres", "%b"),  # tres-per-node: gres:gpu:1, or N/A
+    ("submit_time", "%V"),
+    ("start_time", "%S"),  # actual start, or the backfill estimate while pending
+    ("time_limit", "%l"),
+    ("elapsed", "%M"),
+    ("priority", "%Q"),
+    ("name", "%j"),
+)
+SQUEUE_FORMAT = SEP.join(code for _, code in SQUEUE_FIELDS)
+#: --noconvert keeps memory in MB (2048M, never 2G); -a includes hidden partitions.
+SQUEUE_ARGV: tuple[str, ...] = ("squeue", "--noheader", "--noconvert", "-a", "-o", SQUEUE_FORMAT)
+NODES_ARGV: tuple[str, ...] = ("scontrol", "-d", "-o", "show", "node")
+
+_FIELD_NAMES = tuple(name for name, _ in SQUEUE_FIELDS)
+_NO_VALUE = frozenset({"", "N/A", "n/a", "None", "NONE", "(null)", "Unknown", "UNKNOWN"})
+_NO_TIME = _NO_VALUE | {"INVALID", "NOT_SET", "UNLIMITED"}
+
+_DURATION = re.compile(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?")
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)([KMGTP]?)B?", re.IGNORECASE)
+_MEMORY_SCALE = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in a Slurm duration: ``0:05``, ``30:00``, ``1:02:03``, ``1-00:00:00``.
+
+    ``UNLIMITED``, ``NOT_SET``, ``INVALID``, ``N/A`` and empty give None. A bare number is minutes
+    (as sbatch --time reads it). Anything else raises ValueError.
+    """
+    text = text.strip()
+    if text in _NO_TIME:
+        return None
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise ValueError(f"not a Slurm duration: {text!r}")
+    days, a, b, c = m.groups()
+    if days is not None:  # D-H, D-H:M, D-H:M:S
+        hours, minutes, seconds = int(a), int(b or 0), int(c or 0)
+    elif c is not None:  # H:M:S
+        hours, minutes, seconds = int(a), int(b), int(c)
+    elif b is not None:  # M:S
+        hours, minutes, seconds = 0, int(a), int(b)
+    else:  # M
+        hours, minutes, seconds = 0, int(a), 0
+    return ((int(days or 0) * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def parse_time(text: str) -> str | None:
+    """An ISO 8601 timestamp (SLURM_TIME_FORMAT=standard) as is; None for N/A, Unknown, INVALID..."""
+    text = text.strip()
+    if text in _NO_TIME:
+        return None
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
+    return text
+
+
+def parse_memory_mb(text: str) -> int | None:
+    """Megabytes in ``1000M``, ``2G``, ``16000``, ``1.50G``; None for N/A or empty."""
+    text = text.strip()
+    if text in _NO_VALUE:
+        return None
+    m = _MEMORY.fullmatch(text)
+    if not m:
+        raise ValueError(f"not a memory size: {text!r}")
+    return round(float(m.group(1)) * _MEMORY_SCALE[m.group(2).upper()])
+
+
+def parse_gres(text: str) -> str:
+    """``gres:gpu:1`` / ``gres/gpu:1`` -> ``gpu:1``; several are kept comma-separated; N/A -> ""."""
+    text = text.strip()
+    if text in _NO_VALUE:
+        return ""
+    items = (item.removeprefix("gres:").removeprefix("gres/") for item in text.split(","))
+    return ",".join(item for item in items if item)
+
+
+def _int_or_none(text: str) -> int | None:
+    text = text.strip()
+    return None if text in _NO_VALUE else int(text)
+
+
+def _job(fields: dict[str, str]) -> Job:
+    task = fields["array_task_id"]
+    is_array = task not in _NO_VALUE
+    reason = fields["reason"]
+    nodes = fields["nodes"]
+    return Job(
+        id=fields["id"],
+        name=fields["name"],
+        user=fields["user"],
+        partition=fields["partition"],
+        state=fields["state"].upper(),
+        reason="" if reason in _NO_VALUE else reason,
+        nodes="" if nodes in _NO_VALUE else nodes,
+        node_count=int(fields["node_count"]),
+        cpus=int(fields["cpus"]),
+        memory_mb=parse_memory_mb(fields["memory"]),
+        # squeue -o %m clears the per-CPU flag before printing: the two cannot be told apart.
+        memory_per_cpu=False,
+        gres=parse_gres(fields["gres"]),
+        submit_time=parse_time(fields["submit_time"]),
+        start_time=parse_time(fields["start_time"]),
+        time_limit_s=parse_duration(fields["time_limit"]),
+        elapsed_s=parse_duration(fields["elapsed"]) or 0,
+        priority=_int_or_none(fields["priority"]),
+        array_job_id=fields["array_job_id"] if is_array else None,
+        array_task_id=task if is_array else None,
+    )
+
+
+def parse_squeue(text: str) -> list[Job]:
+    """Jobs in the output of ``squeue --noheader -o SQUEUE_FORMAT``; bad lines are logged and skipped."""
+    jobs: list[Job] = []
+    joinable = False  # whether a separator-less line continues the previous job's name
+    for number, line in enumerate(text.split("\n"), start=1):
+        if SEP not in line:
+            if line and joinable:
+                jobs[-1] = dataclasses.replace(jobs[-1], name=f"{jobs[-1].name}\n{line}")
+            elif line:
+                log.warning("squeue line %d skipped: no fields: %.200r", number, line)
+            continue
+        parts = line.split(SEP, len(_FIELD_NAMES) - 1)
+        if len(parts) != len(_FIELD_NAMES):
+            log.warning(
+                "squeue line %d skipped: %d fields instead of %d", number, len(parts), len(SQUEUE_FIELDS)
+            )
+            joinable = False
+            continue
+        try:
+            jobs.append(_job(dict(zip(_FIELD_NAMES, parts, strict=True))))
+        except ValueError as e:
+            log.warning("squeue line %d skipped: %s", number, e)
+            joinable = False
+            continue
+        joinable = True
+    return jobs
+
+
+# ---- nodes -------------------------------------------------------------------------------------
+
+_KEY = re.compile(r"(?:^| )([A-Z][A-Za-z0-9_]*)=")
+# Free text that may contain " Word=": Reason runs to the next of these keys or to the end.
+_REASON = re.compile(r"(?:^| )Reason=(.*?)(?= (?:Comment|Extra|ResumeAfterTime)=|$)")
+_REASON_STAMP = re.compile(r" \[[^\[\]@ ]+@[0-9T:-]+\]$")
+_BUSY = frozenset({"allocated", "mixed", "completing"})
+
+
+def parse_node_line(line: str) -> dict[str, str]:
+    """``Key=value`` pairs of one ``scontrol -o show node`` line (values may contain spaces)."""
+    fields: dict[str, str] = {}
+    reason = _REASON.search(line)
+    if reason:
+        fields["Reason"] = reason.group(1)
+        line = line[: reason.start()] + line[reason.end() :]
+    keys = list(_KEY.finditer(line))
+    for key, following in zip(keys, [*keys[1:], None], strict=True):
+        end = following.start() if following else len(line)
+        fields[key.group(1)] = line[key.end() : end].strip()
+    return fields
+
+
+def node_state(raw: str) -> str:
+    """Slurm's node state in lower case with its flags folded in, close to what sinfo shows.
+
+    ``IDLE`` -> idle, ``IDLE+PLANNED`` -> idle, ``IDLE+DRAIN`` -> drained, ``MIXED+DRAIN`` ->
+    draining, ``DOWN``/``DOWN*``/``DOWN+NOT_RESPONDING`` -> down (down wins over drain),
+    ``IDLE+NOT_RESPONDING``/``IDLE*`` -> not_responding, ``IDLE+COMPLETING`` -> completing.
+    """
+    text = raw.strip().upper()
+    no_response = text.endswith("*")
+    base, *flags = text.rstrip("*~#!%$@^-").split("+")
+    base = base.lower() or "unknown"
+    if base == "down":
+        return "down"
+    if "FAIL" in flags:
+        return "failing" if base in _BUSY else "fail"
+    if "DRAIN" in flags:
+        return "draining" if base in _BUSY else "drained"
+    if no_response or "NOT_RESPONDING" in flags:
+        return "not_responding"
+    if "COMPLETING" in flags and base == "idle":
+        return "completing"
+    if "MAINT" in flags:
+        return "maint"
+    if {"POWERED_DOWN", "POWER_DOWN", "POWERING_DOWN"} & set(flags):
+        return "powered_down"
+    return base
+
+
+def count_gpus(gres: str) -> int:
+    """GPUs in a Gres/GresUsed value: ``gpu:a100:2`` -> 2, ``gpu:a100:1(IDX:0),mps:0`` -> 1."""
+    total = 0
+    for item in re.sub(r"\([^)]*\)", "", gres).split(","):
+        name, _, rest = item.strip().partition(":")
+        if name != "gpu":
+            continue
+        count = rest.rsplit(":", 1)[-1] if rest else "1"
+        total += int(count) if count.isdigit() else 1
+    return total
+
+
+def _node(f: dict[str, str]) -> Node:
+    load = f.get("CPULoad", "N/A")
+    partitions = f.get("Partitions", "")
+    return Node(
+        name=f["NodeName"],
+        state=node_state(f.get("State", "UNKNOWN")),
+        reason=_REASON_STAMP.sub("", f.get("Reason", "")),
+        partitions=tuple(p for p in partitions.split(",") if p and p not in _NO_VALUE),
+        cpus_total=int(f["CPUTot"]),
+        cpus_alloc=int(f.get("CPUAlloc", "0")),
+        memory_total_mb=int(f["RealMemory"]),
+        memory_alloc_mb=int(f.get("AllocMem", "0")),
+        gpus_total=count_gpus(f.get("Gres", "")),
+        gpus_alloc=count_gpus(f.get("GresUsed", "")),
+        load=None if load in _NO_VALUE else float(load),
+    )
+
+
+def parse_nodes(text: str) -> list[Node]:
+    """Nodes in the output of ``scontrol -d -o show node``; bad lines are logged and skipped."""
+    nodes: list[Node] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.startswith("NodeName="):
+            if line.strip():
+                log.warning("scontrol line %d skipped: %.200r", number, line)
+            continue
+        try:
+            nodes.append(_node(parse_node_line(line)))
+        except (KeyError, ValueError) as e:
+            log.warning("scontrol line %d skipped: %r", number, e)
+    return nodes

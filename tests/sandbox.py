@@ -1,0 +1,95 @@
+"""Helpers for tests that need the real sandbox Slurm (scripts/sandbox-slurm start).
+
+Such tests skip when the sandbox is down, unless HPC_LAB_REQUIRE_SLURM=1 (as in CI), where a
+missing sandbox is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+REQUIRE_ENV = "HPC_LAB_REQUIRE_SLURM"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQUEUE_", "SBATCH_", "SINFO_"))}
+    env["SLURM_TIME_FORMAT"] = "standard"
+    return env
+
+
+def _run(argv: list[str], timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=_env(), check=False)
+
+
+def slurm_up() -> bool:
+    """Whether the controller answers `scontrol ping`."""
+    try:
+        result = _run(["scontrol", "ping"], timeout=15)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and " is UP" in result.stdout
+
+
+def require_slurm() -> None:
+    """Skip the calling test when Slurm is down, or fail it when HPC_LAB_REQUIRE_SLURM=1."""
+    if slurm_up():
+        return
+    message = "the sandbox Slurm is not running (scripts/sandbox-slurm start)"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{message} and {REQUIRE_ENV}=1")
+    pytest.skip(message)
+
+
+def submit(args: list[str], script: str = "sleep 300", user: str | None = None) -> str:
+    """sbatch a wrapped command (as `user` when given); returns the job id."""
+    argv = ["sbatch", "--parsable", "--chdir=/tmp", "--output=/dev/null", *args, f"--wrap={script}"]
+    if user is not None:
+        argv = ["runuser", "-u", user, "--", *argv]
+    result = _run(argv)
+    if result.returncode != 0:
+        raise RuntimeError(f"sbatch failed ({result.returncode}): {result.stderr.strip()}")
+    return result.stdout.strip().split(";")[0]
+
+
+def squeue_ids() -> list[str]:
+    result = _run(["squeue", "--noheader", "-a", "-o", "%i"])
+    if result.returncode != 0:
+        raise RuntimeError(f"squeue failed: {result.stderr.strip()}")
+    return result.stdout.split()
+
+
+def cancel(job_ids: list[str], timeout: float = 30.0) -> None:
+    """Cancel these jobs and wait until squeue no longer lists them."""
+    if not job_ids:
+        return
+    _run(["scancel", *job_ids])
+    bases = {j.split("_")[0].split("+")[0] for j in job_ids}
+    wait_for(lambda: not any(i.split("_")[0].split("+")[0] in bases for i in squeue_ids()), timeout)
+
+
+def cancel_all(timeout: float = 30.0) -> None:
+    """Cancel every job of every user and wait for an empty queue."""
+    users = set(_run(["squeue", "--noheader", "-a", "-o", "%u"]).stdout.split())
+    for user in sorted(users):
+        _run(["scancel", "-u", user])
+    wait_for(lambda: not squeue_ids(), timeout)
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.2) -> T:
+    """Poll until predicate() is truthy and return its value; AssertionError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout:g} s")
+        time.sleep(interval)
