@@ -10,9 +10,11 @@ from traitlets import Enum, Float, Unicode, default
 
 from .errors import HPCLabError
 from .handlers import HANDLERS
-from .models import Status
+from .jobs import JobActions
+from .models import Snapshot, Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
+from .updates import UpdatesHub
 
 
 def unix_user() -> str:
@@ -47,6 +49,12 @@ class HPCLabApp(ExtensionApp):
     max_backoff = Float(
         300.0, config=True, help="Longest wait between polls while the scheduler is unreachable (seconds)."
     )
+    start_interval = Float(
+        60.0,
+        config=True,
+        help="Seconds between asking the scheduler for expected start times of pending jobs "
+        "(costlier than listing the queue, so asked less often).",
+    )
     idle_after = Float(
         300.0,
         config=True,
@@ -67,6 +75,10 @@ class HPCLabApp(ExtensionApp):
 
     scheduler: SchedulerBackend
     poller: Poller
+    updates: UpdatesHub
+    job_actions: JobActions
+    #: view name -> (snapshot it was made from, serialized body)
+    view_cache: dict[str, tuple[Snapshot, str]]
     _version: str | None = None
 
     def initialize_settings(self) -> None:
@@ -80,7 +92,11 @@ class HPCLabApp(ExtensionApp):
             min_interval=self.min_poll_interval,
             max_backoff=self.max_backoff,
             idle_after=self.idle_after,
+            start_interval=self.start_interval,
         )
+        self.updates = UpdatesHub(self.poller)
+        self.view_cache = {}
+        self.job_actions = JobActions(self.scheduler, self.poller, self.user)
         self.settings["hpc_lab_ext"] = self
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)
 
@@ -105,4 +121,6 @@ class HPCLabApp(ExtensionApp):
             user=self.user,
             error=error,
             live_queue=self.scheduler.live_queue,
+            unreachable_since=self.poller.unreachable_since,
+            updated_at=snapshot.updated_at,
         )

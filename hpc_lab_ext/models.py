@@ -29,7 +29,9 @@ class Job:
     submit_time: str | None  # ISO 8601, local time of the scheduler host
     start_time: str | None  # actual start, or estimated start while pending; None if unknown
     time_limit_s: int | None  # None = unlimited / not set
-    elapsed_s: int
+    # Grows on every poll while a job runs; left out of equality so a poll that saw nothing new
+    # keeps the snapshot version (clients extrapolate it from start_time).
+    elapsed_s: int = field(compare=False)
     priority: int | None = None
     array_job_id: str | None = None
     array_task_id: str | None = None
@@ -52,11 +54,31 @@ class Node:
     memory_alloc_mb: int
     gpus_total: int = 0
     gpus_alloc: int = 0
-    load: float | None = None
+    load: float | None = field(default=None, compare=False)  # changes every poll; not a change
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["partitions"] = list(self.partitions)
+        return data
+
+
+@dataclass(frozen=True)
+class Partition:
+    """A partition (queue) with its limits and what its nodes hold in total."""
+
+    name: str
+    state: str  # up, down, drain, inactive
+    default: bool
+    nodes: tuple[str, ...]
+    max_time_s: int | None  # None = unlimited
+    default_time_s: int | None
+    max_nodes: int | None  # None = unlimited
+    cpus_total: int
+    gpus_total: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["nodes"] = list(self.nodes)
         return data
 
 
@@ -68,6 +90,8 @@ class Status:
     user: str
     error: str | None = None
     live_queue: bool = True
+    unreachable_since: float | None = None  # seconds since the epoch
+    updated_at: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +117,7 @@ class Snapshot:
 
     jobs: tuple[Job, ...] = ()
     nodes: tuple[Node, ...] = ()
+    partitions: tuple[Partition, ...] = ()
     updated_at: float = 0.0
     stale: bool = True
     error: str | None = None

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from .errors import HPCLabError
-from .models import Snapshot
+from .models import Job, Node, Partition, Snapshot
 from .scheduler.base import SchedulerBackend
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class Poller:
         max_backoff: float = 300.0,
         idle_after: float = 300.0,
         jitter: float = 0.1,
+        start_interval: float = 60.0,
     ) -> None:
         if min_interval < 0 or interval < min_interval:
             raise ValueError("need 0 <= min_interval <= interval")
@@ -53,7 +54,12 @@ class Poller:
         self._last_poll_start = float("-inf")
         self._last_watched = time.monotonic()
         self._refresh_wanted = False
+        self._urgent = False
         self._failures = 0
+        self._starts: dict[str, str] = {}
+        self._starts_at = float("-inf")
+        self.start_interval = start_interval
+        self.watchers = 0  # open websocket clients: keep polling while any is connected
         self.unreachable_since: float | None = None
         self.polls = 0  # scheduler polls made, for tests and benchmarks
 
@@ -64,7 +70,10 @@ class Poller:
         return self._snapshot
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call listener(old, new) after each poll that changed the snapshot; returns an unsubscribe."""
+        """Call listener(old, new) after every poll; returns an unsubscribe.
+
+        `new.version != old.version` says the content changed; otherwise only freshness did.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
@@ -74,10 +83,14 @@ class Poller:
         self.start()
         self._wake.set()
 
-    async def refresh(self, timeout: float | None = None) -> Snapshot:
-        """Ask for a poll soon (coalesced, rate-limited) and wait until one has landed."""
+    async def refresh(self, timeout: float | None = None, *, urgent: bool = False) -> Snapshot:
+        """Ask for a poll soon (coalesced, rate-limited) and wait until one has landed.
+
+        `urgent` skips the minimum interval: used after a job action so its effect shows at once.
+        """
         self._last_watched = time.monotonic()
         self._refresh_wanted = True
+        self._urgent = self._urgent or urgent
         self.start()
         async with self._polled:
             self._wake.set()
@@ -110,6 +123,8 @@ class Poller:
     # -- the loop ---------------------------------------------------------------------------------
 
     def _idle_for(self) -> float:
+        if self.watchers > 0:
+            return 0.0
         return max(0.0, time.monotonic() - self._last_watched - self.idle_after)
 
     def _next_delay(self) -> float:
@@ -127,7 +142,8 @@ class Poller:
             while True:
                 if self._refresh_wanted:
                     # Coalesced refresh: honour the site's minimum spacing between scheduler calls.
-                    earliest = self._last_poll_start + self.min_interval
+                    spacing = 0.0 if self._urgent else self.min_interval
+                    earliest = self._last_poll_start + spacing
                     deadline = min(deadline, max(earliest, time.monotonic()))
                 now = time.monotonic()
                 if now >= deadline and self._idle_for() == 0:
@@ -138,12 +154,37 @@ class Poller:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
 
+    async def _fetch(self) -> tuple[list[Job], list[Node], list[Partition]]:
+        backend = self.backend
+
+        async def nodes_and_partitions() -> tuple[list[Node], list[Partition]]:
+            nodes = await backend.list_nodes()
+            return nodes, await backend.list_partitions(nodes)
+
+        jobs, (nodes, partitions) = await asyncio.gather(backend.list_jobs(), nodes_and_partitions())
+        # Expected starts cost the controller more: ask for them at a slower cadence.
+        if any(job.state == "PENDING" for job in jobs):
+            if time.monotonic() - self._starts_at >= self.start_interval:
+                self._starts_at = time.monotonic()
+                try:
+                    self._starts = await backend.estimated_starts()
+                except HPCLabError as e:
+                    log.info("expected start times not available: %s", e.message)
+            jobs = [
+                replace(job, start_time=self._starts[job.id])
+                if job.state == "PENDING" and job.start_time is None and job.id in self._starts
+                else job
+                for job in jobs
+            ]
+        return jobs, nodes, partitions
+
     async def _poll_once(self) -> None:
         self._refresh_wanted = False
+        self._urgent = False
         self._last_poll_start = time.monotonic()
         old = self._snapshot
         try:
-            jobs, nodes = await asyncio.gather(self.backend.list_jobs(), self.backend.list_nodes())
+            jobs, nodes, partitions = await self._fetch()
         except HPCLabError as e:
             self._failures += 1
             if self.unreachable_since is None:
@@ -157,10 +198,17 @@ class Poller:
         else:
             self._failures = 0
             self.unreachable_since = None
-            changed = old.stale or tuple(jobs) != old.jobs or tuple(nodes) != old.nodes
+            new_jobs, new_nodes, new_partitions = tuple(jobs), tuple(nodes), tuple(partitions)
+            changed = (
+                old.stale
+                or new_jobs != old.jobs
+                or new_nodes != old.nodes
+                or new_partitions != old.partitions
+            )
             new = Snapshot(
-                jobs=tuple(jobs),
-                nodes=tuple(nodes),
+                jobs=new_jobs,
+                nodes=new_nodes,
+                partitions=new_partitions,
                 updated_at=time.time(),
                 stale=False,
                 error=None,
@@ -168,11 +216,10 @@ class Poller:
             )
         self._snapshot = new
         self.polls += 1
-        if new.version != old.version:
-            for listener in list(self._listeners):
-                try:
-                    listener(old, new)
-                except Exception:
-                    log.exception("snapshot listener failed")
+        for listener in list(self._listeners):
+            try:
+                listener(old, new)
+            except Exception:
+                log.exception("snapshot listener failed")
         async with self._polled:
             self._polled.notify_all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -41,6 +42,13 @@ def _clean_env(extra: Mapping[str, str] | None) -> dict[str, str]:
     return env
 
 
+async def _kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+
+
 async def run(
     argv: Sequence[str],
     *,
@@ -73,9 +81,11 @@ async def run(
             proc.communicate(stdin.encode() if stdin is not None else None), timeout
         )
     except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
+        await _kill(proc)
         raise SchedulerUnavailable(f"{argv[0]} did not answer within {timeout:g} s") from None
+    except BaseException:  # cancelled (e.g. a sibling call failed): leave no child behind
+        await asyncio.shield(_kill(proc))
+        raise
     seconds = time.monotonic() - start
     result = Result(
         argv=tuple(argv),

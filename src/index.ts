@@ -8,13 +8,20 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { JobScope } from './api';
+import { JobAction, JobScope } from './api';
+import { addCommands } from './commands';
 import { hpcIcon } from './icons';
 import { HpcModel } from './model';
 import { CommandIDs, IHpcModel } from './tokens';
 import { HpcPanel } from './widgets/HpcPanel';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
+
+const ACTION_COMMANDS: Record<JobAction, string> = {
+  cancel: CommandIDs.cancelJob,
+  hold: CommandIDs.holdJob,
+  release: CommandIDs.releaseJob
+};
 
 /** Wiring only: the model, the panel, and the commands that act on them. */
 const plugin: JupyterFrontEndPlugin<IHpcModel> = {
@@ -35,36 +42,35 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     const bundle = (translator ?? nullTranslator).load('hpc_lab_ext');
     const trans = (text: string) => bundle.__(text);
     const model = new HpcModel();
-    const panel = new HpcPanel(model, trans);
+    const panel = new HpcPanel(model, trans, (job, action) =>
+      app.commands.execute(ACTION_COMMANDS[action], {
+        jobId: job.id,
+        jobName: job.name
+      })
+    );
     panel.id = 'hpc-lab-ext-panel';
     panel.title.icon = hpcIcon;
     panel.title.caption = trans('HPC: queue, nodes and Dask clusters');
     shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'hpc-lab-ext-panel');
 
-    app.commands.addCommand(CommandIDs.showPanel, {
-      label: trans('Show HPC Panel'),
-      execute: () => shell.activateById(panel.id)
-    });
-    app.commands.addCommand(CommandIDs.refresh, {
-      label: trans('Refresh Scheduler State'),
-      execute: () => model.refresh()
-    });
-    app.commands.addCommand(CommandIDs.toggleScope, {
-      label: () =>
-        model.scope === 'me'
-          ? trans('Show All Users’ Jobs')
-          : trans('Show Only My Jobs'),
-      execute: () => {
-        model.scope = model.scope === 'me' ? 'all' : 'me';
-      }
+    let confirmCancel = true;
+    addCommands({
+      app,
+      model,
+      trans,
+      showPanel: () => shell.activateById(panel.id),
+      confirmCancel: () => confirmCancel
     });
     if (palette) {
       const category = trans('HPC');
       for (const command of [
         CommandIDs.showPanel,
         CommandIDs.refresh,
-        CommandIDs.toggleScope
+        CommandIDs.toggleScope,
+        CommandIDs.cancelJob,
+        CommandIDs.holdJob,
+        CommandIDs.releaseJob
       ]) {
         palette.addItem({ command, category });
       }
@@ -72,10 +78,12 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
 
     if (settings) {
       void settings.load(PLUGIN_ID).then(loaded => {
+        model.scope = loaded.get('defaultScope').composite as JobScope;
         const apply = () => {
-          model.scope = loaded.get('defaultScope').composite as JobScope;
+          confirmCancel = loaded.get('confirmCancel').composite as boolean;
         };
         apply();
+        loaded.changed.connect(apply);
       });
     }
 

@@ -1,33 +1,84 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IJob, IJobList, IStatus, JobScope, requestAPI } from './api';
+import {
+  IJob,
+  IJobList,
+  INode,
+  INodeList,
+  IPartition,
+  IPartitionList,
+  ISnapshotMessage,
+  IStatus,
+  IUpdatesSocket,
+  JobAction,
+  JobScope,
+  UpdateMessage,
+  UpdatesSocketFactory,
+  openUpdatesSocket,
+  requestAPI
+} from './api';
+import { ISchedulerState, applyDelta, stateFromSnapshot } from './delta';
 import { IHpcModel } from './tokens';
 
-/** Functions the model uses to reach the server; tests pass fakes. */
-export interface IHpcFetcher {
+/** REST calls the model makes; tests pass fakes. */
+export interface IRestClient {
   status(): Promise<IStatus>;
-  jobs(scope: JobScope): Promise<IJobList>;
+  snapshot(): Promise<ISnapshotMessage>;
+  jobAction(jobId: string, action: JobAction): Promise<void>;
 }
 
-export const restFetcher: IHpcFetcher = {
+export const restClient: IRestClient = {
   status: () => requestAPI<IStatus>('status'),
-  jobs: scope => requestAPI<IJobList>(`jobs?user=${scope}`)
+  snapshot: async () => {
+    const [jobs, nodes, partitions] = await Promise.all([
+      requestAPI<IJobList>('jobs?user=all'),
+      requestAPI<INodeList>('nodes'),
+      requestAPI<IPartitionList>('partitions')
+    ]);
+    return {
+      type: 'snapshot',
+      version: jobs.version,
+      updated_at: jobs.updated_at,
+      stale: jobs.stale,
+      error: null,
+      unreachable_since: null,
+      jobs: jobs.jobs,
+      nodes: nodes.nodes,
+      partitions: partitions.partitions
+    };
+  },
+  jobAction: async (jobId, action) => {
+    await requestAPI(`jobs/${encodeURIComponent(jobId)}/${action}`, {
+      method: 'POST'
+    });
+  }
 };
 
+export interface IHpcModelOptions {
+  rest?: IRestClient;
+  /** null: never use the websocket (REST polling only). */
+  openSocket?: UpdatesSocketFactory | null;
+  /** ms between REST polls while the websocket is not connected */
+  interval?: number;
+  scope?: JobScope;
+}
+
 /**
- * All scheduler state the panel shows. Views read it and listen to `changed`;
- * `changed` fires only when something a view shows is different.
+ * All scheduler state the panel shows. The server pushes a snapshot and then deltas over a
+ * websocket; while that is down the model polls the cached REST views. Views read the model and
+ * listen to `changed`, which fires only when something they show is different. Nothing is
+ * fetched while no view is visible.
  */
 export class HpcModel implements IHpcModel {
-  constructor(
-    options: { fetcher?: IHpcFetcher; interval?: number; scope?: JobScope } = {}
-  ) {
-    this._fetcher = options.fetcher ?? restFetcher;
+  constructor(options: IHpcModelOptions = {}) {
+    this._rest = options.rest ?? restClient;
+    this._openSocket =
+      options.openSocket === undefined ? openUpdatesSocket : options.openSocket;
     this._scope = options.scope ?? 'me';
     this._poll = new Poll({
       auto: false,
-      factory: () => this._fetch(),
+      factory: () => this._tick(),
       frequency: {
         interval: options.interval ?? 5000,
         backoff: true,
@@ -42,8 +93,36 @@ export class HpcModel implements IHpcModel {
     return this._changed;
   }
 
+  /** Jobs in the current scope (mine or all), in the scheduler's order. */
   get jobs(): readonly IJob[] {
-    return this._jobs;
+    const all = this._state?.jobs;
+    if (!all) {
+      return [];
+    }
+    const user = this._status?.user ?? null;
+    const key = { all, scope: this._scope, user };
+    const memo = this._jobsMemo;
+    if (
+      !memo ||
+      memo.key.all !== all ||
+      memo.key.scope !== key.scope ||
+      memo.key.user !== key.user
+    ) {
+      const list = [...all.values()];
+      const jobs =
+        this._scope === 'me' ? list.filter(j => j.user === user) : list;
+      this._jobsMemo = { key, jobs };
+      return jobs;
+    }
+    return memo.jobs;
+  }
+
+  get nodes(): readonly INode[] {
+    return this._state ? [...this._state.nodes.values()] : [];
+  }
+
+  get partitions(): readonly IPartition[] {
+    return this._state ? [...this._state.partitions.values()] : [];
   }
 
   get status(): IStatus | null {
@@ -55,15 +134,31 @@ export class HpcModel implements IHpcModel {
   }
 
   get updatedAt(): number | null {
-    return this._updatedAt;
+    return this._state ? this._state.updatedAt : null;
   }
 
   get stale(): boolean {
-    return this._stale;
+    return this._state?.stale ?? false;
+  }
+
+  get schedulerError(): string | null {
+    return this._state?.error ?? null;
+  }
+
+  get unreachableSince(): number | null {
+    return this._state?.unreachableSince ?? null;
+  }
+
+  get version(): number {
+    return this._state?.version ?? -1;
   }
 
   get loading(): boolean {
-    return this._updatedAt === null && this._error === null;
+    return this._state === null && this._error === null;
+  }
+
+  get connected(): boolean {
+    return this._socket !== null && this._socketLive;
   }
 
   get scope(): JobScope {
@@ -71,17 +166,13 @@ export class HpcModel implements IHpcModel {
   }
 
   set scope(scope: JobScope) {
-    if (scope === this._scope) {
-      return;
+    if (scope !== this._scope) {
+      this._scope = scope;
+      this._changed.emit();
     }
-    this._scope = scope;
-    this._jobs = [];
-    this._jobsKey = '';
-    this._changed.emit();
-    void this.refresh();
   }
 
-  /** Views tell the model whether anyone sees it; hidden models do not poll. */
+  /** Views tell the model whether anyone sees it; hidden models neither poll nor listen. */
   get visible(): boolean {
     return this._visible;
   }
@@ -92,7 +183,9 @@ export class HpcModel implements IHpcModel {
     }
     this._visible = visible;
     if (visible) {
-      void this.refresh();
+      void this._poll.refresh();
+    } else {
+      this._disconnect();
     }
   }
 
@@ -100,83 +193,146 @@ export class HpcModel implements IHpcModel {
     return this._poll.isDisposed;
   }
 
-  /** Start polling (called once the application is ready). */
   async start(): Promise<void> {
     await this._poll.start();
   }
 
-  /** Fetch now, without waiting for the next tick. */
+  /** Ask for fresh scheduler state now (the server coalesces and rate-limits). */
   async refresh(): Promise<void> {
+    if (this.connected) {
+      this._socket!.requestRefresh();
+      return;
+    }
     await this._poll.refresh();
     await this._poll.tick;
+  }
+
+  async jobAction(jobId: string, action: JobAction): Promise<void> {
+    await this._rest.jobAction(jobId, action);
+    if (!this.connected) {
+      await this.refresh();
+    }
   }
 
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
+    this._disconnect();
     this._poll.dispose();
     Signal.clearData(this);
   }
 
-  private async _fetch(): Promise<void> {
-    const scope = this._scope;
-    let changed = false;
+  /** Apply one message of the updates websocket (public for tests and other transports). */
+  handleMessage(message: UpdateMessage): void {
+    if (message.type === 'error') {
+      console.warn(`hpc-lab-ext: server said: ${message.message}`);
+      return;
+    }
+    this._socketLive = true;
+    if (message.type === 'snapshot') {
+      this._setState(stateFromSnapshot(message));
+      return;
+    }
+    const next = this._state ? applyDelta(this._state, message) : null;
+    if (next === null) {
+      // Missed a message: start again from a full snapshot.
+      this._disconnect();
+      void this._poll.refresh();
+      return;
+    }
+    this._setState(next);
+  }
+
+  private _setState(next: ISchedulerState): void {
+    const prev = this._state;
+    if (prev && prev.version === next.version) {
+      // Same version, same content: keep the old records so views can skip work.
+      next = {
+        ...next,
+        jobs: prev.jobs,
+        nodes: prev.nodes,
+        partitions: prev.partitions
+      };
+    }
+    this._state = next;
+    const shown =
+      !prev ||
+      prev.version !== next.version ||
+      prev.stale !== next.stale ||
+      prev.error !== next.error;
+    const recovered = this._error !== null;
+    this._error = null;
+    if (shown || recovered) {
+      this._changed.emit();
+    }
+  }
+
+  private async _tick(): Promise<void> {
+    if (!this._visible) {
+      return;
+    }
     try {
-      const [status, list] = await Promise.all([
-        this._fetcher.status(),
-        this._fetcher.jobs(scope)
-      ]);
-      if (scope !== this._scope) {
-        return; // the user switched scope meanwhile; a new fetch is on its way
+      if (this._status === null || !this.connected) {
+        const status = await this._rest.status();
+        if (JSON.stringify(status) !== JSON.stringify(this._status)) {
+          this._status = status;
+          this._changed.emit();
+        }
       }
-      const statusKey = JSON.stringify(status);
-      if (statusKey !== this._statusKey) {
-        this._status = status;
-        this._statusKey = statusKey;
-        changed = true;
+      if (this.connected) {
+        return;
       }
-      const jobsKey = JSON.stringify(list.jobs);
-      if (jobsKey !== this._jobsKey) {
-        this._jobs = list.jobs;
-        this._jobsKey = jobsKey;
-        changed = true;
+      if (this._openSocket && this._socket === null) {
+        this._socket = this._openSocket({
+          onMessage: m => this.handleMessage(m),
+          onClose: () => {
+            this._socket = null;
+            this._socketLive = false;
+          }
+        });
       }
-      if (list.updated_at !== this._updatedAt || list.stale !== this._stale) {
-        this._updatedAt = list.updated_at;
-        this._stale = list.stale;
-        changed = true;
-      }
-      if (this._error !== null) {
-        this._error = null;
-        changed = true;
+      // Until the socket delivers its snapshot, the cached REST views keep the panel current.
+      const snapshot = await this._rest.snapshot();
+      if (!this.connected) {
+        const status = this._status;
+        this._setState(
+          stateFromSnapshot({
+            ...snapshot,
+            error: status?.error ?? null,
+            unreachable_since: status?.unreachable_since ?? null
+          })
+        );
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (message !== this._error) {
         this._error = message;
-        changed = true;
-      }
-      if (changed) {
         this._changed.emit();
       }
-      throw error; // lets the Poll back off
-    }
-    if (changed) {
-      this._changed.emit();
+      throw error; // the Poll backs off
     }
   }
 
-  private _fetcher: IHpcFetcher;
+  private _disconnect(): void {
+    this._socket?.close();
+    this._socket = null;
+    this._socketLive = false;
+  }
+
+  private _rest: IRestClient;
+  private _openSocket: UpdatesSocketFactory | null;
+  private _socket: IUpdatesSocket | null = null;
+  private _socketLive = false;
   private _poll: Poll;
   private _scope: JobScope;
   private _visible = false;
-  private _jobs: IJob[] = [];
-  private _jobsKey = '';
+  private _state: ISchedulerState | null = null;
+  private _jobsMemo: {
+    key: { all: Map<string, IJob>; scope: JobScope; user: string | null };
+    jobs: IJob[];
+  } | null = null;
   private _status: IStatus | null = null;
-  private _statusKey = '';
   private _error: string | null = null;
-  private _updatedAt: number | null = null;
-  private _stale = false;
   private _changed = new Signal<this, void>(this);
 }

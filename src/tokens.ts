@@ -2,22 +2,34 @@ import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
-import { IJob, IStatus, JobScope } from './api';
+import { IJob, INode, IPartition, IStatus, JobAction, JobScope } from './api';
 
 /**
- * The scheduler state shown by the HPC panel, for other extensions to read.
+ * The scheduler state shown by the HPC panel, for other extensions to read and act on.
  */
 export interface IHpcModel extends IDisposable {
+  /** Fires when something a view shows has changed. */
   readonly changed: ISignal<IHpcModel, void>;
+  /** Jobs in the current scope. */
   readonly jobs: readonly IJob[];
+  readonly nodes: readonly INode[];
+  readonly partitions: readonly IPartition[];
   readonly status: IStatus | null;
+  /** The Jupyter server extension could not be reached. */
   readonly error: string | null;
-  readonly updatedAt: number | null;
+  /** The scheduler did not answer the last poll: data is the last known. */
   readonly stale: boolean;
+  readonly schedulerError: string | null;
+  readonly unreachableSince: number | null;
+  readonly updatedAt: number | null;
+  readonly version: number;
   readonly loading: boolean;
+  /** Updates arrive by websocket (else by polling the REST API). */
+  readonly connected: boolean;
   scope: JobScope;
   visible: boolean;
   refresh(): Promise<void>;
+  jobAction(jobId: string, action: JobAction): Promise<void>;
 }
 
 export const IHpcModel = new Token<IHpcModel>(
@@ -29,4 +41,7 @@ export namespace CommandIDs {
   export const showPanel = 'hpc-lab-ext:show-panel';
   export const refresh = 'hpc-lab-ext:refresh';
   export const toggleScope = 'hpc-lab-ext:toggle-scope';
+  export const cancelJob = 'hpc-lab-ext:cancel-job';
+  export const holdJob = 'hpc-lab-ext:hold-job';
+  export const releaseJob = 'hpc-lab-ext:release-job';
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -34,7 +35,7 @@ async def test_jobs_empty_on_local_backend(api: Any) -> None:
 async def test_jobs_default_scope_is_me(api: Any) -> None:
     code, body = await api("jobs")
     assert code == 200
-    assert set(body) == {"jobs", "updated_at", "stale"}
+    assert set(body) == {"jobs", "updated_at", "stale", "version"}
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ async def test_unknown_query_on_status_is_400(api: Any) -> None:
 
 
 async def test_handlers_refuse_unauthenticated(jp_fetch: Any) -> None:
-    for path in ("status", "jobs"):
+    for path in ("status", "jobs", "nodes", "partitions"):
         with pytest.raises(HTTPClientError) as info:
             await jp_fetch("hpc-lab-ext", "api", "v1", path, headers={"Authorization": ""})
         assert info.value.code == 403
@@ -87,3 +88,89 @@ async def test_jupyterlab_cache_buster_is_tolerated(api: Any) -> None:
     assert code == 200
     code, _ = await api("status", **{"1795611444028": "x"})
     assert code == 400
+
+
+async def test_nodes_and_partitions_on_local_backend(api: Any) -> None:
+    code, body = await api("nodes")
+    assert code == 200
+    assert len(body["nodes"]) == 1
+    assert body["nodes"][0]["cpus_total"] == os.cpu_count()
+    code, body = await api("partitions")
+    assert code == 200
+    assert [p["name"] for p in body["partitions"]] == ["local"]
+    assert body["partitions"][0]["default"] is True
+
+
+async def test_etag_gives_304_when_nothing_changed(jp_fetch: Any) -> None:
+    first = await jp_fetch("hpc-lab-ext", "api", "v1", "jobs", params={"user": "all"})
+    etag = first.headers["ETag"]
+    assert etag.startswith('"v')
+    again = await jp_fetch(
+        "hpc-lab-ext",
+        "api",
+        "v1",
+        "jobs",
+        params={"user": "all"},
+        headers={"If-None-Match": etag},
+        raise_error=False,
+    )
+    assert again.code == 304
+    assert not again.body
+    # another view of the same snapshot has its own tag
+    mine = await jp_fetch("hpc-lab-ext", "api", "v1", "jobs", params={"user": "me"})
+    assert mine.headers["ETag"] != etag
+
+
+@pytest.mark.parametrize("state", ["pending", "running", "all", "other"])
+async def test_state_filter_accepts_known_groups(api: Any, state: str) -> None:
+    code, body = await api("jobs", user="all", state=state)
+    assert code == 200
+    assert body["jobs"] == []
+
+
+@pytest.mark.parametrize(
+    ("job_id", "action", "status"),
+    [
+        ("123", "cancel", 404),  # valid, but there is no queue here
+        ("123_4", "hold", 404),
+        ("123+1", "release", 404),
+        ("123", "delete", 400),
+        ("123", "CANCEL", 400),
+        ("abc", "cancel", 400),
+        ("-u", "cancel", 400),
+        ("1;id", "cancel", 400),
+        ("99999999999999999999", "cancel", 400),
+    ],
+)
+async def test_job_actions_validate_before_anything(api: Any, job_id: str, action: str, status: int) -> None:
+    code, body = await api(f"jobs/{job_id}/{action}", method="POST", body="")
+    assert code == status
+    assert body["message"]
+
+
+async def test_updates_websocket_sends_the_snapshot(jp_ws_fetch: Any) -> None:
+    ws = await jp_ws_fetch("hpc-lab-ext", "api", "v1", "updates")
+    try:
+        message = json.loads(await ws.read_message())
+        assert message["type"] == "snapshot"
+        assert message["jobs"] == []
+        assert message["nodes"][0]["cpus_total"] == os.cpu_count()
+        assert message["partitions"][0]["name"] == "local"
+        ws.write_message(json.dumps({"type": "nonsense"}))
+        reply = json.loads(await ws.read_message())
+        assert reply["type"] == "error"
+        ws.write_message("not json")
+        reply = json.loads(await ws.read_message())
+        assert reply["type"] == "error"
+        ws.write_message(json.dumps({"type": "refresh"}))
+        delta = json.loads(await ws.read_message())
+        assert delta["type"] == "delta"
+        assert delta["from"] == message["version"]
+    finally:
+        ws.close()
+
+
+async def test_updates_websocket_refuses_unauthenticated(jp_ws_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_ws_fetch("hpc-lab-ext", "api", "v1", "updates", headers={"Authorization": ""})
+    assert info.value.code in (401, 403)

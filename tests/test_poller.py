@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from hpc_lab_ext.errors import SchedulerUnavailable
-from hpc_lab_ext.models import Job, Node
+from hpc_lab_ext.models import Job, Node, Partition
 from hpc_lab_ext.poller import Poller
 from hpc_lab_ext.scheduler.base import SchedulerBackend
 
@@ -39,6 +39,7 @@ class InMemoryBackend(SchedulerBackend):
         self.jobs: list[Job] = [JOB]
         self.down = False
         self.calls = 0
+        self.start_calls = 0
 
     async def version(self) -> str:
         return "memory 1"
@@ -56,6 +57,16 @@ class InMemoryBackend(SchedulerBackend):
 
     async def list_nodes(self) -> list[Node]:
         return []
+
+    async def list_partitions(self, nodes: list[Node] | None = None) -> list[Partition]:
+        return []
+
+    async def estimated_starts(self) -> dict[str, str]:
+        self.start_calls += 1
+        return {"2": "2026-11-25T15:00:00+00:00"}
+
+    async def job_action(self, job_id: str, action: str) -> None:
+        raise NotImplementedError
 
 
 @pytest.fixture
@@ -102,11 +113,12 @@ async def test_version_changes_only_when_content_changes(backend_and_poller) -> 
     assert same.version == snap.version
     seen: list[tuple[int, int]] = []
     poller.subscribe(lambda old, new: seen.append((old.version, new.version)))
+    await poller.refresh(timeout=5)  # nothing new: listeners hear of the poll, same version
     backend.jobs = [replace(JOB, state="COMPLETING")]
     changed = await poller.refresh(timeout=5)
     assert changed.version == snap.version + 1
     assert changed.jobs[0].state == "COMPLETING"
-    assert seen == [(snap.version, snap.version + 1)]
+    assert seen == [(snap.version, snap.version), (snap.version, snap.version + 1)]
 
 
 async def test_outage_keeps_data_marked_stale_then_recovers(backend_and_poller) -> None:
@@ -154,3 +166,52 @@ async def test_sleeps_when_nobody_watches() -> None:
 def test_rejects_bad_intervals() -> None:
     with pytest.raises(ValueError):
         Poller(InMemoryBackend(), interval=1, min_interval=5)
+
+
+async def test_running_time_alone_is_not_a_change(backend_and_poller) -> None:
+    backend, poller = backend_and_poller
+    snap = await poller.first_snapshot(timeout=5)
+    backend.jobs = [replace(JOB, elapsed_s=JOB.elapsed_s + 15)]
+    again = await poller.refresh(timeout=5)
+    assert again.version == snap.version
+    assert again.jobs[0].elapsed_s == JOB.elapsed_s + 15  # fresh value served all the same
+    assert again.updated_at > snap.updated_at
+
+
+async def test_expected_starts_fill_pending_jobs_at_a_slower_cadence(backend_and_poller) -> None:
+    backend, poller = backend_and_poller
+    pending = replace(JOB, id="2", state="PENDING", reason="Resources", nodes="", start_time=None)
+    backend.jobs = [JOB, pending]
+    snap = await poller.refresh(timeout=5)
+    by_id = {job.id: job for job in snap.jobs}
+    assert by_id["2"].start_time == "2026-11-25T15:00:00+00:00"
+    assert by_id["1"].start_time is None  # running jobs are left alone
+    await poller.refresh(timeout=5)
+    await poller.refresh(timeout=5)
+    assert backend.start_calls == 1  # start_interval (60 s) not yet over
+
+
+async def test_urgent_refresh_skips_min_interval() -> None:
+    backend = InMemoryBackend()
+    poller = Poller(backend, interval=30, min_interval=10, jitter=0)
+    try:
+        await poller.first_snapshot(timeout=5)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await poller.refresh(timeout=5, urgent=True)
+        assert loop.time() - t0 < 1
+    finally:
+        await poller.stop()
+
+
+async def test_watchers_keep_it_polling() -> None:
+    backend = InMemoryBackend()
+    poller = Poller(backend, interval=0.05, min_interval=0.0, jitter=0, idle_after=0.05)
+    poller.watchers = 1
+    try:
+        await poller.first_snapshot(timeout=5)
+        calls = backend.calls
+        await asyncio.sleep(0.5)
+        assert backend.calls > calls + 3
+    finally:
+        await poller.stop()

@@ -7,12 +7,19 @@ times, so update them together.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hpc_lab_ext.errors import BadRequest, CommandFailed, NotFound, SchedulerUnavailable
 from hpc_lab_ext.models import Job, Node
+from hpc_lab_ext.runner import Result
+from hpc_lab_ext.scheduler import slurm as slurm_module
+from hpc_lab_ext.scheduler.slurm import SlurmBackend, slurm_reason
 from hpc_lab_ext.scheduler.slurm_parse import (
     NODES_ARGV,
     SQUEUE_ARGV,
@@ -482,3 +489,189 @@ def test_bad_node_lines_are_skipped(caplog: pytest.LogCaptureFixture) -> None:
         nodes = parse_nodes(text)
     assert [n.name for n in nodes] == ["node1", "node3"]
     assert len(caplog.records) == 2
+
+
+# ---- job action answers -------------------------------------------------------------------------
+# What scancel -v / scontrol uhold / scontrol release print, as seen on the sandbox (Slurm 22.05.8),
+# replayed through a stand-in for the runner. test_slurm_actions.py provokes the same for real.
+
+_ANSWERS: list[tuple[str, str, int, str, type[Exception], str]] = [
+    (
+        "hold",
+        "999999",
+        1,
+        "Invalid job id specified for job 999999\nslurm_suspend error: Invalid job id specified\n",
+        NotFound,
+        "job 999999 not found: Slurm says 'Invalid job id specified'",
+    ),
+    (
+        "hold",
+        "22_3",
+        1,
+        "22_3: Invalid job id specified\n",
+        NotFound,
+        "job 22_3 not found: Slurm says 'Invalid job id specified'",
+    ),
+    (
+        "cancel",
+        "999999",
+        0,
+        "scancel: Terminating job 999999\n"
+        "scancel: error: Kill job error on job id 999999: Invalid job id specified\n",
+        NotFound,
+        "job 999999 not found",
+    ),
+    (
+        "release",
+        "28",
+        1,
+        "Job has already finished for job 28\nslurm_suspend error: Job has already finished\n",
+        CommandFailed,
+        "Slurm refused to release job 28: Job has already finished",
+    ),
+    (
+        "cancel",
+        "28",
+        0,
+        "scancel: Terminating job 28\n"
+        "scancel: error: Kill job error on job id 28: Job/step already completing or completed\n",
+        CommandFailed,
+        "Slurm refused to cancel job 28: Job/step already completing or completed",
+    ),
+    (
+        "hold",
+        "24",
+        1,
+        "Invalid user id for job 24\nslurm_suspend error: Invalid user id\n",
+        CommandFailed,
+        "Slurm refused to hold job 24: Invalid user id (only the job's owner or a Slurm administrator",
+    ),
+    (
+        "cancel",
+        "24",
+        210,
+        "scancel: Terminating job 24\n"
+        "scancel: error: Kill job error on job id 24: Access/permission denied\n",
+        CommandFailed,
+        "Slurm refused to cancel job 24: Access/permission denied (only the job's owner",
+    ),
+    (
+        "release",
+        "37",
+        1,
+        "Access/permission denied for job 37\nslurm_suspend error: Access/permission denied\n",
+        CommandFailed,
+        "Slurm refused to release job 37: Access/permission denied (a hold set by a Slurm administrator "
+        "needs one to release it)",
+    ),
+    (
+        "cancel",
+        "37",
+        8,
+        "scancel: Terminating job 37\nscancel: error: Kill job error on job id 37: "
+        "Unable to contact slurm controller (connect failure)\n",
+        SchedulerUnavailable,
+        "Slurm controller unreachable: Unable to contact slurm controller (connect failure)",
+    ),
+    (
+        "hold",
+        "37",
+        3,
+        "",
+        CommandFailed,
+        "Slurm refused to hold job 37: scontrol exited with status 3",
+    ),
+]
+
+
+def _fake_run(
+    monkeypatch: pytest.MonkeyPatch, returncode: int, stderr: str, ping_up: bool = True
+) -> list[list[str]]:
+    calls: list[list[str]] = []
+
+    async def run(argv: Sequence[str], **_: Any) -> Result:
+        calls.append(list(argv))
+        if list(argv) == ["scontrol", "ping"]:
+            text = "Slurmctld(primary) at vm is UP" if ping_up else "Slurmctld(primary) at vm is DOWN"
+            return Result(tuple(argv), 0 if ping_up else 1, text + "\n", "", 0.01)
+        return Result(tuple(argv), returncode, "", stderr, 0.01)
+
+    monkeypatch.setattr(slurm_module, "run", run)
+    return calls
+
+
+@pytest.mark.parametrize(("action", "job_id", "returncode", "stderr", "error", "message"), _ANSWERS)
+def test_job_action_answers(
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+    job_id: str,
+    returncode: int,
+    stderr: str,
+    error: type[Exception],
+    message: str,
+) -> None:
+    calls = _fake_run(monkeypatch, returncode, stderr)
+    with pytest.raises(error) as info:
+        asyncio.run(SlurmBackend().job_action(job_id, action))
+    assert str(info.value).startswith(message)
+    assert calls[0][-1] == job_id
+    if isinstance(info.value, CommandFailed):
+        assert info.value.argv == calls[0]
+        assert info.value.returncode == returncode
+
+
+@pytest.mark.parametrize(
+    ("action", "argv"),
+    [
+        ("cancel", ["scancel", "-v", "12"]),
+        ("hold", ["scontrol", "uhold", "12"]),
+        ("release", ["scontrol", "release", "12"]),
+    ],
+)
+def test_job_action_success(monkeypatch: pytest.MonkeyPatch, action: str, argv: list[str]) -> None:
+    # scancel -v tells what it does on stderr; that is not an error.
+    calls = _fake_run(monkeypatch, 0, "scancel: Terminating job 12\n" if action == "cancel" else "")
+    asyncio.run(SlurmBackend().job_action("12", action))
+    assert calls == [argv]
+
+
+@pytest.mark.parametrize("ping_up", [True, False])
+def test_unexpected_message_is_checked_with_a_ping(monkeypatch: pytest.MonkeyPatch, ping_up: bool) -> None:
+    # scontrol hold/release say this when slurmctld cannot be reached (and on protocol trouble).
+    stderr = "Unexpected message received for job 37\nslurm_suspend error: Unexpected message received\n"
+    calls = _fake_run(monkeypatch, 1, stderr, ping_up=ping_up)
+    expected = CommandFailed if ping_up else SchedulerUnavailable
+    with pytest.raises(expected, match="Unexpected message received" if ping_up else "DOWN"):
+        asyncio.run(SlurmBackend().job_action("37", "hold"))
+    assert calls == [["scontrol", "uhold", "37"], ["scontrol", "ping"]]
+
+
+@pytest.mark.parametrize("job_id", ["-u", "--user=bob", "12 13", "12_[1-3]", ""])
+def test_job_action_checks_the_job_id(monkeypatch: pytest.MonkeyPatch, job_id: str) -> None:
+    calls = _fake_run(monkeypatch, 0, "")
+    with pytest.raises(BadRequest):
+        asyncio.run(SlurmBackend().job_action(job_id, "cancel"))
+    assert calls == []
+
+
+def test_unknown_job_action(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_run(monkeypatch, 0, "")
+    with pytest.raises(ValueError, match="unknown job action 'requeue'"):
+        asyncio.run(SlurmBackend().job_action("12", "requeue"))
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("scancel: error: Kill job error on job id 24: Access/permission denied", "Access/permission denied"),
+        ("Invalid user id for job 24", "Invalid user id"),
+        ("slurm_suspend error: Invalid user id", "Invalid user id"),
+        ("27_1: Invalid job id specified", "Invalid job id specified"),
+        ("Invalid job id specified for job 22+1", "Invalid job id specified"),
+        ("scontrol: error: Invalid job id specified", "Invalid job id specified"),
+        ("something else entirely", "something else entirely"),
+    ],
+)
+def test_slurm_reason(line: str, reason: str) -> None:
+    assert slurm_reason(line) == reason

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from tornado.web import RequestHandler
 
-from .jobs import JobsHandler
+from .actions import JobActionHandler
+from .snapshot import JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
+from .updates import UpdatesHandler
 
 API = "/hpc-lab-ext/api/v1"
 
 HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/status", StatusHandler),
     (f"{API}/jobs", JobsHandler),
+    (f"{API}/jobs/([^/]+)/([^/]+)", JobActionHandler),
+    (f"{API}/nodes", NodesHandler),
+    (f"{API}/partitions", PartitionsHandler),
+    (f"{API}/updates", UpdatesHandler),
 ]

@@ -8,7 +8,8 @@ import socket
 
 import psutil
 
-from ..models import Job, Node
+from ..errors import NotFound
+from ..models import Job, Node, Partition
 from .base import SchedulerBackend
 
 
@@ -27,6 +28,27 @@ class LocalBackend(SchedulerBackend):
 
     async def list_nodes(self) -> list[Node]:
         return [local_node()]
+
+    async def list_partitions(self, nodes: list[Node] | None = None) -> list[Partition]:
+        node = nodes[0] if nodes else local_node()
+        return [
+            Partition(
+                name="local",
+                state="up",
+                default=True,
+                nodes=(node.name,),
+                max_time_s=None,
+                default_time_s=None,
+                max_nodes=1,
+                cpus_total=node.cpus_total,
+            )
+        ]
+
+    async def estimated_starts(self) -> dict[str, str]:
+        return {}
+
+    async def job_action(self, job_id: str, action: str) -> None:
+        raise NotFound(f"job {job_id} does not exist: there is no batch scheduler on this machine")
 
 
 def local_node() -> Node:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
-from ..errors import CommandFailed, SchedulerUnavailable
-from ..models import Job, Node
+from ..errors import CommandFailed, NotFound, SchedulerUnavailable
+from ..jobids import validate_job_id
+from ..models import Job, Node, Partition
 from ..runner import Result, command_exists, run
-from .base import SchedulerBackend
-from .slurm_parse import NODES_ARGV, SQUEUE_ARGV, parse_nodes, parse_squeue
+from .base import JOB_ACTIONS, SchedulerBackend
+from .slurm_parse import (
+    NODES_ARGV,
+    PARTITIONS_ARGV,
+    SQUEUE_ARGV,
+    START_ARGV,
+    parse_nodes,
+    parse_partitions,
+    parse_squeue,
+    parse_starts,
+)
 
 # How the client tools say the controller could not be reached.
 _UNREACHABLE = re.compile(
@@ -18,9 +29,53 @@ _UNREACHABLE = re.compile(
     re.IGNORECASE,
 )
 
+#: argv before the job id. scancel is silent about unknown and finished jobs (and exits 0) unless
+#: verbose; with -v it also prints "Terminating job N", which is not an error. uhold is hold for
+#: a plain user; run by a Slurm administrator it still makes a hold the job's owner may release
+#: (scontrol hold would make an administrator hold, JobHeldAdmin, that only an administrator can).
+_ACTION_ARGV: dict[str, tuple[str, ...]] = {
+    "cancel": ("scancel", "-v"),
+    "hold": ("scontrol", "uhold"),
+    "release": ("scontrol", "release"),
+}
+# What Slurm wraps around the reason: "scancel: error: Kill job error on job id 12: <reason>",
+# "<reason> for job 12" then "slurm_suspend error: <reason>", "12_3: <reason>".
+_ERROR_PREFIX = re.compile(
+    r"^(?:(?:scancel|scontrol): )?(?:slurm_\w+ )?(?:error: )?"
+    r"(?:Kill job error on job id \S+: )?(?:[0-9_+]+: )?"
+)
+_ERROR_SUFFIX = re.compile(r" for job \S+$")
+_NOT_FOUND = "Invalid job id specified"
+# scontrol hold/release print this (and not "Unable to contact...") when slurmctld is unreachable.
+_AMBIGUOUS = "Unexpected message received"
+# Slurm's words where they alone would puzzle the person using the panel, by (action, reason).
+_OWNER_ONLY = "only the job's owner or a Slurm administrator may do this"
+_HINTS = {
+    ("cancel", "Access/permission denied"): _OWNER_ONLY,
+    ("hold", "Invalid user id"): _OWNER_ONLY,
+    ("release", "Invalid user id"): _OWNER_ONLY,
+    ("release", "Access/permission denied"): "a hold set by a Slurm administrator needs one to release it",
+}
+
 
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _error_lines(result: Result) -> list[str]:
+    """Slurm's complaints in a job action's output; empty when it succeeded."""
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if re.search(r"(?:^|\s)error: ", line)]
+    if result.returncode != 0 and not errors:
+        errors = lines or [
+            _first_line(result.stdout) or f"{result.argv[0]} exited with status {result.returncode}"
+        ]
+    return errors
+
+
+def slurm_reason(line: str) -> str:
+    """Slurm's own reason in one of its error lines, without the program and job id around it."""
+    return _ERROR_SUFFIX.sub("", _ERROR_PREFIX.sub("", line.strip())).strip() or line.strip()
 
 
 class SlurmBackend(SchedulerBackend):
@@ -63,3 +118,42 @@ class SlurmBackend(SchedulerBackend):
 
     async def list_nodes(self) -> list[Node]:
         return parse_nodes((await self._run(NODES_ARGV)).stdout)
+
+    async def list_partitions(self, nodes: list[Node] | None = None) -> list[Partition]:
+        """Partitions with GPU totals summed over `nodes`, read from Slurm when not given."""
+        if nodes is not None:
+            return parse_partitions((await self._run(PARTITIONS_ARGV)).stdout, nodes)
+        # Both commands run to their end even when one fails: no child is left behind.
+        partitions, listed = await asyncio.gather(
+            self._run(PARTITIONS_ARGV), self.list_nodes(), return_exceptions=True
+        )
+        if isinstance(partitions, BaseException):
+            raise partitions
+        if isinstance(listed, BaseException):
+            raise listed
+        return parse_partitions(partitions.stdout, listed)
+
+    async def estimated_starts(self) -> dict[str, str]:
+        return parse_starts((await self._run(START_ARGV)).stdout)
+
+    async def job_action(self, job_id: str, action: str) -> None:
+        if action not in JOB_ACTIONS:
+            raise ValueError(f"unknown job action {action!r}; expected one of {', '.join(JOB_ACTIONS)}")
+        # Checked again here: nothing but a plain job id may reach the command line.
+        argv = [*_ACTION_ARGV[action], validate_job_id(job_id)]
+        result = await run(argv, timeout=self.command_timeout)
+        errors = _error_lines(result)
+        if not errors:
+            return
+        reason = slurm_reason(errors[0])
+        if _UNREACHABLE.search(reason):
+            raise SchedulerUnavailable(f"Slurm controller unreachable: {reason}")
+        if reason.startswith(_NOT_FOUND):
+            raise NotFound(
+                f"job {job_id} not found: Slurm says {reason!r} (it may have ended and left the queue)"
+            )
+        if reason.startswith(_AMBIGUOUS):
+            await self.ping()  # raises SchedulerUnavailable when that is what the message meant
+        hint = _HINTS.get((action, reason))
+        message = f"Slurm refused to {action} job {job_id}: {reason}" + (f" ({hint})" if hint else "")
+        raise CommandFailed(message, argv=argv, returncode=result.returncode)

@@ -8,16 +8,20 @@ next output line; such a line (it has no separator) is joined back to the previo
 
 Nodes are read with ``scontrol -d -o show node``: one line per node of ``Key=value`` pairs, which
 (unlike ``sinfo -o``) carries allocated memory and the GPUs in use (``GresUsed``, needs ``-d``).
+Partitions come from ``scontrol -a -o show partition`` in the same form, estimated starts of
+pending jobs from ``squeue --start``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
+import math
 import re
 from datetime import datetime
 
-from ..models import Job, Node
+from ..models import Job, Node, Partition
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,10 @@ SQUEUE_FORMAT = SEP.join(code for _, code in SQUEUE_FIELDS)
 #: --noconvert keeps memory in MB (2048M, never 2G); -a includes hidden partitions.
 SQUEUE_ARGV: tuple[str, ...] = ("squeue", "--noheader", "--noconvert", "-a", "-o", SQUEUE_FORMAT)
 NODES_ARGV: tuple[str, ...] = ("scontrol", "-d", "-o", "show", "node")
+#: -a: hidden partitions too, as squeue -a lists their jobs.
+PARTITIONS_ARGV: tuple[str, ...] = ("scontrol", "-a", "-o", "show", "partition")
+#: Pending jobs only (--start implies -t PD); ids and ISO times never contain spaces.
+START_ARGV: tuple[str, ...] = ("squeue", "--start", "--noheader", "-a", "-o", "%i %S")
 
 _FIELD_NAMES = tuple(name for name, _ in SQUEUE_FIELDS)
 _NO_VALUE = frozenset({"", "N/A", "n/a", "None", "NONE", "(null)", "Unknown", "UNKNOWN"})
@@ -185,17 +193,23 @@ _REASON_STAMP = re.compile(r" \[[^\[\]@ ]+@[0-9T:-]+\]$")
 _BUSY = frozenset({"allocated", "mixed", "completing"})
 
 
-def parse_node_line(line: str) -> dict[str, str]:
-    """``Key=value`` pairs of one ``scontrol -o show node`` line (values may contain spaces)."""
+def parse_key_values(line: str) -> dict[str, str]:
+    """``Key=value`` pairs of one ``scontrol -o show ...`` line; a value runs to the next `` Key=``."""
     fields: dict[str, str] = {}
-    reason = _REASON.search(line)
-    if reason:
-        fields["Reason"] = reason.group(1)
-        line = line[: reason.start()] + line[reason.end() :]
     keys = list(_KEY.finditer(line))
     for key, following in zip(keys, [*keys[1:], None], strict=True):
         end = following.start() if following else len(line)
         fields[key.group(1)] = line[key.end() : end].strip()
+    return fields
+
+
+def parse_node_line(line: str) -> dict[str, str]:
+    """``Key=value`` pairs of one ``scontrol -o show node`` line (values may contain spaces)."""
+    reason = _REASON.search(line)
+    if not reason:
+        return parse_key_values(line)
+    fields = parse_key_values(line[: reason.start()] + line[reason.end() :])
+    fields["Reason"] = reason.group(1)
     return fields
 
 
@@ -270,3 +284,113 @@ def parse_nodes(text: str) -> list[Node]:
         except (KeyError, ValueError) as e:
             log.warning("scontrol line %d skipped: %r", number, e)
     return nodes
+
+
+# ---- partitions --------------------------------------------------------------------------------
+
+_HOSTLIST_ITEM = re.compile(r"[^,\[\]]*(?:\[[^\[\]]*\][^,\[\]]*)*")
+_HOST_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+_HOSTLIST_LIMIT = 100_000
+
+
+def _expand_brackets(pattern: str) -> list[str]:
+    """``n[1-2]-g[08-09]`` -> n1-g08, n1-g09, n2-g08, n2-g09 (zero padding follows the lower bound)."""
+    parts = re.split(r"\[([^\]]*)\]", pattern)  # text, ranges, text, ranges, ..., text
+    choices: list[list[str]] = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            choices.append([part])
+            continue
+        numbers: list[str] = []
+        for item in part.split(","):
+            m = _HOST_RANGE.fullmatch(item)
+            if not m or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
+                raise ValueError(f"bad range {item!r} in host list {pattern!r}")
+            low, high = m.group(1), m.group(2) or m.group(1)
+            if int(high) - int(low) >= _HOSTLIST_LIMIT:
+                raise ValueError(f"host list range too large: {item!r}")
+            numbers.extend(str(n).zfill(len(low)) for n in range(int(low), int(high) + 1))
+        choices.append(numbers)
+    if math.prod(len(choice) for choice in choices) > _HOSTLIST_LIMIT:
+        raise ValueError(f"host list too large: {pattern!r}")
+    return ["".join(combination) for combination in itertools.product(*choices)]
+
+
+def expand_hostlist(text: str) -> tuple[str, ...]:
+    """Node names in a Slurm host list: ``node[1-2]``, ``gpu[01-03,07]``, ``a1,b2``, ``r[1-2]n[1-2]``.
+
+    ``(null)``, ``N/A`` and empty give (). Malformed lists raise ValueError.
+    """
+    text = text.strip()
+    if text in _NO_VALUE:
+        return ()
+    names: list[str] = []
+    position = 0
+    while position <= len(text):
+        m = _HOSTLIST_ITEM.match(text, position)
+        item = m.group(0) if m else ""
+        end = position + len(item)
+        if not item or (end < len(text) and text[end] != ","):
+            raise ValueError(f"malformed host list: {text!r}")
+        names.extend(_expand_brackets(item))
+        if len(names) > _HOSTLIST_LIMIT:
+            raise ValueError("host list too large")
+        position = end + 1
+    return tuple(names)
+
+
+def _partition(f: dict[str, str], gpus_by_node: dict[str, int] | None) -> Partition:
+    names = expand_hostlist(f.get("Nodes", ""))
+    max_nodes = f.get("MaxNodes", "UNLIMITED")
+    return Partition(
+        name=f["PartitionName"],
+        state=f.get("State", "UNKNOWN").lower(),
+        default=f.get("Default", "NO").upper() == "YES",
+        nodes=names,
+        max_time_s=parse_duration(f.get("MaxTime", "UNLIMITED")),
+        default_time_s=parse_duration(f.get("DefaultTime", "NONE")),
+        max_nodes=None if max_nodes in _NO_TIME else int(max_nodes),
+        cpus_total=int(f.get("TotalCPUs", "0")),
+        gpus_total=sum(gpus_by_node.get(name, 0) for name in names) if gpus_by_node else 0,
+    )
+
+
+def parse_partitions(text: str, nodes: list[Node] | None = None) -> list[Partition]:
+    """Partitions in the output of ``scontrol -a -o show partition``; bad lines are logged and skipped.
+
+    GPU totals are summed over `nodes` (from parse_nodes); without them they are 0.
+    """
+    gpus_by_node = {node.name: node.gpus_total for node in nodes} if nodes is not None else None
+    partitions: list[Partition] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.startswith("PartitionName="):
+            if line.strip():
+                log.warning("scontrol line %d skipped: %.200r", number, line)
+            continue
+        try:
+            partitions.append(_partition(parse_key_values(line), gpus_by_node))
+        except (KeyError, ValueError) as e:
+            log.warning("scontrol line %d skipped: %r", number, e)
+    return partitions
+
+
+# ---- estimated starts --------------------------------------------------------------------------
+
+
+def parse_starts(text: str) -> dict[str, str]:
+    """Job id -> ISO start time in the output of START_ARGV; jobs without an estimate (N/A) are left out."""
+    starts: dict[str, str] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            if len(fields) != 2:
+                raise ValueError(f"{len(fields)} fields instead of 2")
+            start = parse_time(fields[1])
+        except ValueError as e:
+            log.warning("squeue --start line %d skipped: %s", number, e)
+            continue
+        if start is not None:
+            starts[fields[0]] = start
+    return starts

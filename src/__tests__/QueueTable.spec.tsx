@@ -2,7 +2,7 @@ import * as React from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 
 import { IJob } from '../api';
-import { QueueTable } from '../components/QueueTable';
+import { QueueTable, elapsedNow, jobActions } from '../components/QueueTable';
 
 const base: IJob = {
   id: '123_[1-5%2]',
@@ -28,8 +28,16 @@ const base: IJob = {
 
 describe('QueueTable', () => {
   const now = Date.parse('2026-11-25T12:00:00');
-  const html = (jobs: IJob[]) =>
-    renderToStaticMarkup(<QueueTable jobs={jobs} now={now} trans={t => t} />);
+  const html = (jobs: IJob[], user: string | null = null) =>
+    renderToStaticMarkup(
+      <QueueTable
+        jobs={jobs}
+        now={now}
+        trans={t => t}
+        user={user}
+        onAction={() => undefined}
+      />
+    );
 
   it('shows a pending job with its reason in words and its expected start', () => {
     const out = html([base]);
@@ -63,5 +71,48 @@ describe('QueueTable', () => {
     const out = html([base]);
     const firstCell = out.match(/<td[^>]*>([^<]*)<\/td>/);
     expect(firstCell?.[1]).toBe('123_[1-5%2]');
+  });
+});
+
+describe('job actions', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  const render = (job: IJob, user: string | null) =>
+    renderToStaticMarkup(
+      <QueueTable
+        jobs={[job]}
+        now={now}
+        trans={t => t}
+        user={user}
+        onAction={() => undefined}
+      />
+    );
+
+  it('offers what fits the state', () => {
+    expect(jobActions(base)).toEqual(['hold', 'cancel']);
+    expect(jobActions({ ...base, reason: 'JobHeldUser' })).toEqual([
+      'release',
+      'cancel'
+    ]);
+    expect(jobActions({ ...base, state: 'RUNNING' })).toEqual(['cancel']);
+    expect(jobActions({ ...base, state: 'COMPLETING' })).toEqual([]);
+  });
+
+  it('shows buttons only on the user’s own jobs', () => {
+    expect(render(base, 'alice')).toContain(
+      'aria-label="Cancel job 123_[1-5%2]"'
+    );
+    expect(render(base, 'bob')).not.toContain('Cancel');
+    expect(render(base, null)).not.toContain('Cancel');
+  });
+
+  it('counts running time on from the start', () => {
+    const running = {
+      ...base,
+      state: 'RUNNING',
+      start_time: '2026-11-25T11:58:00+00:00',
+      elapsed_s: 60
+    };
+    expect(elapsedNow(running, now)).toBe(120);
+    expect(elapsedNow({ ...running, start_time: null }, now)).toBe(60);
   });
 });

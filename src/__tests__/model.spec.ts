@@ -1,5 +1,12 @@
-import { IJob, IJobList, IStatus, JobScope } from '../api';
-import { HpcModel, IHpcFetcher } from '../model';
+import {
+  IDeltaMessage,
+  IJob,
+  ISnapshotMessage,
+  IStatus,
+  IUpdatesHandlers,
+  JobAction
+} from '../api';
+import { HpcModel, IRestClient } from '../model';
 
 const STATUS: IStatus = {
   backend: 'slurm',
@@ -7,7 +14,9 @@ const STATUS: IStatus = {
   reachable: true,
   user: 'alice',
   error: null,
-  live_queue: true
+  live_queue: true,
+  unreachable_since: null,
+  updated_at: 100
 };
 
 function job(id: string, user = 'alice', state = 'RUNNING'): IJob {
@@ -22,7 +31,7 @@ function job(id: string, user = 'alice', state = 'RUNNING'): IJob {
     node_count: 1,
     cpus: 1,
     memory_mb: 1000,
-    memory_per_cpu: true,
+    memory_per_cpu: false,
     gres: '',
     submit_time: null,
     start_time: null,
@@ -34,14 +43,46 @@ function job(id: string, user = 'alice', state = 'RUNNING'): IJob {
   };
 }
 
-class FakeFetcher implements IHpcFetcher {
-  lists: Record<JobScope, IJob[]> = {
-    me: [job('1')],
-    all: [job('1'), job('2', 'bob')]
+function snapshot(version: number, jobs: IJob[]): ISnapshotMessage {
+  return {
+    type: 'snapshot',
+    version,
+    updated_at: 100 + version,
+    stale: false,
+    error: null,
+    unreachable_since: null,
+    jobs,
+    nodes: [],
+    partitions: []
   };
-  updatedAt = 100;
-  calls: JobScope[] = [];
+}
+
+function delta(
+  from: number,
+  version: number,
+  upsert: IJob[],
+  remove: string[] = []
+): IDeltaMessage {
+  const none = { upsert: [], remove: [] };
+  return {
+    type: 'delta',
+    from,
+    version,
+    updated_at: 200 + version,
+    stale: false,
+    error: null,
+    unreachable_since: null,
+    jobs: { upsert, remove },
+    nodes: none,
+    partitions: none
+  };
+}
+
+class FakeRest implements IRestClient {
+  snap = snapshot(1, [job('1'), job('2', 'bob')]);
   fail: string | null = null;
+  snapshots = 0;
+  actions: [string, JobAction][] = [];
 
   async status(): Promise<IStatus> {
     if (this.fail) {
@@ -50,27 +91,45 @@ class FakeFetcher implements IHpcFetcher {
     return STATUS;
   }
 
-  async jobs(scope: JobScope): Promise<IJobList> {
-    this.calls.push(scope);
+  async snapshot(): Promise<ISnapshotMessage> {
+    this.snapshots++;
     if (this.fail) {
       throw new Error(this.fail);
     }
-    return {
-      jobs: this.lists[scope],
-      updated_at: this.updatedAt,
-      stale: false
-    };
+    return this.snap;
+  }
+
+  async jobAction(jobId: string, action: JobAction): Promise<void> {
+    this.actions.push([jobId, action]);
   }
 }
 
-describe('HpcModel', () => {
-  let fetcher: FakeFetcher;
+class FakeSocket {
+  handlers: IUpdatesHandlers | null = null;
+  refreshes = 0;
+  closed = 0;
+  opened = 0;
+  factory = (handlers: IUpdatesHandlers) => {
+    this.opened++;
+    this.handlers = handlers;
+    return {
+      requestRefresh: () => this.refreshes++,
+      close: () => {
+        this.closed++;
+        this.handlers = null;
+      }
+    };
+  };
+}
+
+describe('HpcModel over REST only', () => {
+  let rest: FakeRest;
   let model: HpcModel;
   let emitted: number;
 
   beforeEach(async () => {
-    fetcher = new FakeFetcher();
-    model = new HpcModel({ fetcher, interval: 60_000 });
+    rest = new FakeRest();
+    model = new HpcModel({ rest, openSocket: null, interval: 60_000 });
     emitted = 0;
     model.changed.connect(() => emitted++);
     model.visible = true;
@@ -80,50 +139,144 @@ describe('HpcModel', () => {
 
   afterEach(() => model.dispose());
 
-  it('loads status and my jobs', () => {
+  it('loads status and shows my jobs by default', () => {
     expect(model.loading).toBe(false);
     expect(model.status).toEqual(STATUS);
     expect(model.jobs.map(j => j.id)).toEqual(['1']);
-    expect(model.updatedAt).toBe(100);
+    expect(model.updatedAt).toBe(101);
   });
 
-  it('emits changed only when something differs', async () => {
+  it('filters mine/all without asking the server again', () => {
+    const before = rest.snapshots;
+    model.scope = 'all';
+    expect(model.jobs.map(j => j.user)).toEqual(['alice', 'bob']);
+    expect(rest.snapshots).toBe(before);
+  });
+
+  it('returns the same jobs array until something changes', async () => {
+    const first = model.jobs;
+    await model.refresh();
+    expect(model.jobs).toBe(first);
+  });
+
+  it('emits changed only when something shown differs', async () => {
     const before = emitted;
     await model.refresh();
     expect(emitted).toBe(before);
-    fetcher.lists.me = [job('1', 'alice', 'COMPLETING')];
+    rest.snap = snapshot(2, [job('1', 'alice', 'COMPLETING')]);
     await model.refresh();
     expect(emitted).toBe(before + 1);
     expect(model.jobs[0].state).toBe('COMPLETING');
   });
 
-  it('switches scope and fetches everyone’s jobs', async () => {
-    model.scope = 'all';
-    await model.refresh();
-    expect(fetcher.calls[fetcher.calls.length - 1]).toBe('all');
-    expect(model.jobs.map(j => j.user)).toEqual(['alice', 'bob']);
-  });
-
   it('keeps the last jobs and reports the error when the server fails', async () => {
-    fetcher.fail = 'Jupyter server not reachable';
+    rest.fail = 'Jupyter server not reachable';
     await model.refresh().catch(() => undefined);
     expect(model.error).toBe('Jupyter server not reachable');
     expect(model.jobs.map(j => j.id)).toEqual(['1']);
-    fetcher.fail = null;
+    rest.fail = null;
     await model.refresh();
     expect(model.error).toBeNull();
   });
 
+  it('sends job actions through REST and refreshes', async () => {
+    const before = rest.snapshots;
+    await model.jobAction('1', 'hold');
+    expect(rest.actions).toEqual([['1', 'hold']]);
+    expect(rest.snapshots).toBeGreaterThan(before);
+  });
+
   it('does not poll while hidden', async () => {
-    model.visible = false;
-    const calls = fetcher.calls.length;
-    const fast = new HpcModel({ fetcher, interval: 10 });
+    const fast = new HpcModel({ rest, openSocket: null, interval: 10 });
+    const before = rest.snapshots;
     await fast.start();
     await new Promise(resolve => setTimeout(resolve, 100));
-    expect(fetcher.calls.length).toBe(calls); // never visible: standby
+    expect(rest.snapshots).toBe(before); // never visible: standby
     fast.visible = true;
     await new Promise(resolve => setTimeout(resolve, 100));
-    expect(fetcher.calls.length).toBeGreaterThan(calls);
+    expect(rest.snapshots).toBeGreaterThan(before);
     fast.dispose();
+  });
+});
+
+describe('HpcModel over the updates websocket', () => {
+  let rest: FakeRest;
+  let socket: FakeSocket;
+  let model: HpcModel;
+  let emitted: number;
+
+  beforeEach(async () => {
+    rest = new FakeRest();
+    socket = new FakeSocket();
+    model = new HpcModel({
+      rest,
+      openSocket: socket.factory,
+      interval: 60_000
+    });
+    emitted = 0;
+    model.changed.connect(() => emitted++);
+    model.visible = true;
+    await model.start();
+    await model.refresh();
+    socket.handlers!.onMessage(snapshot(5, [job('1'), job('2', 'bob')]));
+  });
+
+  afterEach(() => model.dispose());
+
+  it('takes the pushed snapshot', () => {
+    expect(socket.opened).toBe(1);
+    expect(model.connected).toBe(true);
+    expect(model.version).toBe(5);
+  });
+
+  it('applies deltas: added, changed, removed', () => {
+    model.scope = 'all';
+    socket.handlers!.onMessage(
+      delta(5, 6, [job('2', 'bob', 'COMPLETING'), job('3')], ['1'])
+    );
+    expect(model.version).toBe(6);
+    expect(model.jobs.map(j => `${j.id}:${j.state}`)).toEqual([
+      '2:COMPLETING',
+      '3:RUNNING'
+    ]);
+  });
+
+  it('does not emit for an empty delta', () => {
+    const before = emitted;
+    socket.handlers!.onMessage(delta(5, 5, []));
+    expect(emitted).toBe(before);
+    expect(model.updatedAt).toBe(205); // fresher all the same
+  });
+
+  it('starts again from a snapshot when a delta does not follow', async () => {
+    socket.handlers!.onMessage(delta(9, 10, [job('9')]));
+    expect(socket.closed).toBe(1);
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(socket.opened).toBe(2);
+    expect(model.jobs.map(j => j.id)).not.toContain('9');
+  });
+
+  it('asks the server to refresh over the socket', async () => {
+    const before = rest.snapshots;
+    await model.refresh();
+    expect(socket.refreshes).toBe(1);
+    expect(rest.snapshots).toBe(before);
+  });
+
+  it('closes the socket while hidden and reconnects when shown', async () => {
+    model.visible = false;
+    expect(socket.closed).toBe(1);
+    expect(model.connected).toBe(false);
+    model.visible = true;
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(socket.opened).toBe(2);
+  });
+
+  it('falls back to REST when the socket closes', async () => {
+    socket.handlers!.onClose();
+    expect(model.connected).toBe(false);
+    const before = rest.snapshots;
+    await model.refresh();
+    expect(rest.snapshots).toBeGreaterThan(before);
   });
 });

@@ -1,6 +1,6 @@
 import * as React from 'react';
 
-import { IJob } from '../api';
+import { IJob, JobAction } from '../api';
 import {
   describeReason,
   formatDuration,
@@ -15,14 +15,47 @@ export interface IQueueTableProps {
   /** ms since the epoch, to render relative times */
   now: number;
   trans: (text: string) => string;
+  /** the Unix user whose jobs may be acted on; null: no actions */
+  user: string | null;
+  onAction?: (job: IJob, action: JobAction) => void;
 }
 
-function timeCell(job: IJob): string {
+/** The actions that make sense for a job in its current state. */
+export function jobActions(job: IJob): JobAction[] {
+  if (job.state === 'PENDING') {
+    return job.reason.startsWith('JobHeld')
+      ? ['release', 'cancel']
+      : ['hold', 'cancel'];
+  }
+  if (['RUNNING', 'SUSPENDED', 'CONFIGURING', 'REQUEUED'].includes(job.state)) {
+    return ['cancel'];
+  }
+  return [];
+}
+
+const ACTION_LABELS: Record<JobAction, string> = {
+  cancel: 'Cancel',
+  hold: 'Hold',
+  release: 'Release'
+};
+
+/** Elapsed seconds, counted on from the start time while the job runs. */
+export function elapsedNow(job: IJob, now: number): number {
+  if (job.state === 'RUNNING' && job.start_time) {
+    const start = Date.parse(job.start_time);
+    if (Number.isFinite(start)) {
+      return Math.max(job.elapsed_s, Math.floor((now - start) / 1000));
+    }
+  }
+  return job.elapsed_s;
+}
+
+function timeCell(job: IJob, now: number): string {
   const limit = formatDuration(job.time_limit_s);
   if (job.state === 'PENDING') {
     return limit;
   }
-  return `${formatDuration(job.elapsed_s)} / ${limit}`;
+  return `${formatDuration(elapsedNow(job, now))} / ${limit}`;
 }
 
 function whenCell(
@@ -43,7 +76,7 @@ function whenCell(
 
 /** The queue as a table: one row per job, id at the left. */
 export function QueueTable(props: IQueueTableProps): JSX.Element {
-  const { jobs, now, trans } = props;
+  const { jobs, now, trans, user, onAction } = props;
   return (
     <table className="jp-HpcQueue-table" aria-label={trans('Job queue')}>
       <thead>
@@ -58,6 +91,9 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
           <th className="jp-HpcQueue-num">{trans('GPUs')}</th>
           <th>{trans('Time / limit')}</th>
           <th>{trans('Nodes or reason')}</th>
+          <th>
+            <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -86,9 +122,24 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
               {job.memory_per_cpu ? trans('/CPU') : ''}
             </td>
             <td className="jp-HpcQueue-num">{gpuCount(job.gres) || ''}</td>
-            <td>{timeCell(job)}</td>
+            <td>{timeCell(job, now)}</td>
             <td className="jp-HpcQueue-where" title={job.reason || job.nodes}>
               {whenCell(job, now, trans)}
+            </td>
+            <td className="jp-HpcQueue-actions">
+              {onAction && user !== null && job.user === user
+                ? jobActions(job).map(action => (
+                    <button
+                      key={action}
+                      className={`jp-HpcQueue-action jp-mod-${action}`}
+                      title={`${trans(ACTION_LABELS[action])} ${job.id}`}
+                      aria-label={`${trans(ACTION_LABELS[action])} ${trans('job')} ${job.id}`}
+                      onClick={() => onAction(job, action)}
+                    >
+                      {trans(ACTION_LABELS[action])}
+                    </button>
+                  ))
+                : null}
             </td>
           </tr>
         ))}

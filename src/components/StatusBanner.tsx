@@ -4,13 +4,23 @@ import { IStatus } from '../api';
 
 export interface IStatusBannerProps {
   status: IStatus | null;
+  /** the Jupyter server extension itself could not be reached */
   error: string | null;
+  stale: boolean;
+  schedulerError: string | null;
+  /** seconds since the epoch */
+  unreachableSince: number | null;
   trans: (text: string) => string;
+}
+
+function clock(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleTimeString();
 }
 
 /** One line that says what is wrong and what it means, or nothing when all is well. */
 export function StatusBanner(props: IStatusBannerProps): JSX.Element | null {
-  const { status, error, trans } = props;
+  const { status, error, stale, schedulerError, unreachableSince, trans } =
+    props;
   if (error) {
     return (
       <div className="jp-HpcBanner jp-mod-error" role="alert">
@@ -18,18 +28,22 @@ export function StatusBanner(props: IStatusBannerProps): JSX.Element | null {
       </div>
     );
   }
-  if (!status) {
-    return null;
-  }
-  if (!status.reachable) {
+  if (stale && schedulerError) {
+    const since = unreachableSince
+      ? ` ${trans('since')} ${clock(unreachableSince)}`
+      : '';
     return (
       <div className="jp-HpcBanner jp-mod-error" role="alert">
-        {trans('The scheduler is not answering; showing the last known state.')}
-        {status.error ? ` (${status.error})` : ''}
+        {trans('Scheduler unreachable')}
+        {since}
+        {trans(
+          '; showing the last known state. Actions wait until it is back.'
+        )}
+        <div className="jp-HpcBanner-detail">{schedulerError}</div>
       </div>
     );
   }
-  if (!status.live_queue) {
+  if (status && !status.live_queue) {
     return (
       <div className="jp-HpcBanner jp-mod-info">
         {trans(

@@ -74,6 +74,7 @@ const REASONS: Record<string, string> = {
   Reservation: 'waiting for its reservation',
   launch_failed_requeued_held: 'launch failed; held after requeue',
   BadConstraints: 'its constraints cannot be met',
+  JobArrayTaskLimit: 'the array already runs as many tasks as it may',
   Nodes_required_for_job_are_DOWN: 'needed nodes are down',
   'Nodes_required_for_job_are_DOWN,_DRAINED_or_reserved_for_jobs_in_higher_priority_partitions':
     'needed nodes are down, drained or reserved',

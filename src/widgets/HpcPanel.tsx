@@ -2,6 +2,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
+import { IJob, JobAction } from '../api';
 import { IHpcModel } from '../tokens';
 import { QueueSection } from './QueueSection';
 
@@ -9,7 +10,8 @@ import { QueueSection } from './QueueSection';
 export class HpcPanel extends ReactWidget {
   constructor(
     private readonly _model: IHpcModel,
-    private readonly _trans: (text: string) => string
+    private readonly _trans: (text: string) => string,
+    private readonly _onAction: (job: IJob, action: JobAction) => void
   ) {
     super();
     this.addClass('jp-HpcPanel');
@@ -38,7 +40,11 @@ export class HpcPanel extends ReactWidget {
                   : ''}
               </span>
             </header>
-            <QueueSection model={this._model} trans={this._trans} />
+            <QueueSection
+              model={this._model}
+              trans={this._trans}
+              onAction={this._onAction}
+            />
           </div>
         )}
       </UseSignal>

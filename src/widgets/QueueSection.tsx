@@ -3,11 +3,13 @@ import * as React from 'react';
 import { QueueTable } from '../components/QueueTable';
 import { QueueToolbar } from '../components/QueueToolbar';
 import { StatusBanner } from '../components/StatusBanner';
+import { IJob, JobAction } from '../api';
 import { IHpcModel } from '../tokens';
 
 export interface IQueueSectionProps {
   model: IHpcModel;
   trans: (text: string) => string;
+  onAction: (job: IJob, action: JobAction) => void;
 }
 
 /** Re-render every `ms` so relative times stay true. */
@@ -22,7 +24,7 @@ function useNow(ms: number): number {
 
 /** The queue section: reads the model, renders pure components, forwards actions. */
 export function QueueSection(props: IQueueSectionProps): JSX.Element {
-  const { model, trans } = props;
+  const { model, trans, onAction } = props;
   const now = useNow(5000);
   const jobs = model.jobs;
   let body: JSX.Element;
@@ -39,11 +41,26 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
       </div>
     );
   } else {
-    body = <QueueTable jobs={jobs} now={now} trans={trans} />;
+    body = (
+      <QueueTable
+        jobs={jobs}
+        now={now}
+        trans={trans}
+        user={model.status?.user ?? null}
+        onAction={onAction}
+      />
+    );
   }
   return (
     <section className="jp-HpcQueue" aria-label={trans('Queue')}>
-      <StatusBanner status={model.status} error={model.error} trans={trans} />
+      <StatusBanner
+        status={model.status}
+        error={model.error}
+        stale={model.stale}
+        schedulerError={model.schedulerError}
+        unreachableSince={model.unreachableSince}
+        trans={trans}
+      />
       <QueueToolbar
         scope={model.scope}
         count={jobs.length}

@@ -84,4 +84,39 @@ test.describe('HPC panel queue', () => {
       execFileSync('scancel', [id]);
     }
   });
+
+  test('holds, releases and cancels my job with the row buttons', async ({
+    page
+  }) => {
+    const id = sbatch([
+      '-p',
+      'debug',
+      '-J',
+      'button test',
+      '-t',
+      '5',
+      '--begin=now+1hour',
+      '--wrap',
+      'sleep 60'
+    ]);
+    const row = page.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
+    try {
+      await expect(row).toContainText('PENDING', { timeout: 20_000 });
+      await row.getByRole('button', { name: `Hold job ${id}` }).click();
+      await expect(row).toContainText('held by you', { timeout: 10_000 });
+      await row.getByRole('button', { name: `Release job ${id}` }).click();
+      await expect(row).not.toContainText('held by you', { timeout: 10_000 });
+      await row.getByRole('button', { name: `Cancel job ${id}` }).click();
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog).toContainText(`Cancel job ${id}`);
+      await dialog.getByRole('button', { name: 'Cancel job' }).click();
+      await expect(row).toHaveCount(0, { timeout: 10_000 });
+    } finally {
+      try {
+        execFileSync('scancel', [id]);
+      } catch {
+        // already gone
+      }
+    }
+  });
 });

@@ -1,0 +1,130 @@
+"""Messages pushed to browser tabs: the full snapshot on connect, then deltas after each poll.
+
+Each message is serialized once per poll and the same string is sent to every client, so the cost
+of a poll does not grow with the number of open tabs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .models import Snapshot
+from .poller import Poller
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str], None]
+
+
+def _diff(old: Iterable[Any], new: Iterable[Any], key: str) -> dict[str, list[Any]]:
+    before = {getattr(item, key): item for item in old}
+    after = {getattr(item, key): item for item in new}
+    upsert = [item.to_json() for k, item in after.items() if before.get(k) != item]
+    remove = [k for k in before if k not in after]
+    return {"upsert": upsert, "remove": remove}
+
+
+def _header(snapshot: Snapshot, kind: str, unreachable_since: float | None) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "version": snapshot.version,
+        "updated_at": snapshot.updated_at,
+        "stale": snapshot.stale,
+        "error": snapshot.error,
+        "unreachable_since": unreachable_since,
+    }
+
+
+def snapshot_message(snapshot: Snapshot, unreachable_since: float | None = None) -> dict[str, Any]:
+    """Everything a client needs to start from."""
+    return {
+        **_header(snapshot, "snapshot", unreachable_since),
+        "jobs": [job.to_json() for job in snapshot.jobs],
+        "nodes": [node.to_json() for node in snapshot.nodes],
+        "partitions": [p.to_json() for p in snapshot.partitions],
+    }
+
+
+def delta_message(old: Snapshot, new: Snapshot, unreachable_since: float | None = None) -> dict[str, Any]:
+    """What changed from `old` to `new`: records to add or replace, keys to remove.
+
+    A poll that changed nothing gives a delta with empty lists: it still tells clients the data
+    is fresh (updated_at) or stale.
+    """
+    message = _header(new, "delta", unreachable_since)
+    message["from"] = old.version
+    if new.version == old.version:
+        empty: dict[str, list[Any]] = {"upsert": [], "remove": []}
+        message.update(jobs=empty, nodes=empty, partitions=empty)
+        return message
+    message["jobs"] = _diff(old.jobs, new.jobs, "id")
+    message["nodes"] = _diff(old.nodes, new.nodes, "name")
+    message["partitions"] = _diff(old.partitions, new.partitions, "name")
+    return message
+
+
+def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """A client's view after a delta (used by tests to prove deltas rebuild the snapshot)."""
+    if delta["from"] != state["version"]:
+        raise ValueError(f"delta from version {delta['from']} does not apply to {state['version']}")
+    result = {k: v for k, v in delta.items() if k not in ("jobs", "nodes", "partitions", "from")}
+    result["type"] = "snapshot"
+    for section, key in (("jobs", "id"), ("nodes", "name"), ("partitions", "name")):
+        records = {r[key]: r for r in state[section]}
+        for k in delta[section]["remove"]:
+            records.pop(k, None)
+        for record in delta[section]["upsert"]:
+            records[record[key]] = record
+        result[section] = list(records.values())
+    return result
+
+
+class UpdatesHub:
+    """Fans poll results out to websocket clients; keeps the poller awake while any is connected."""
+
+    def __init__(self, poller: Poller) -> None:
+        self.poller = poller
+        self._clients: set[Send] = set()
+        self._snapshot_cache: tuple[int, bool, str] | None = None
+        self.messages_sent = 0
+        self.bytes_sent = 0
+        poller.subscribe(self._on_poll)
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    def full_snapshot(self) -> str:
+        """The current snapshot serialized, cached per version."""
+        snap = self.poller.snapshot
+        cached = self._snapshot_cache
+        if cached is None or cached[:2] != (snap.version, snap.stale):
+            text = json.dumps(snapshot_message(snap, self.poller.unreachable_since))
+            self._snapshot_cache = cached = (snap.version, snap.stale, text)
+        return cached[2]
+
+    def add(self, send: Send) -> None:
+        self._clients.add(send)
+        self.poller.watchers = len(self._clients)
+        self.poller.touch()
+
+    def remove(self, send: Send) -> None:
+        self._clients.discard(send)
+        self.poller.watchers = len(self._clients)
+
+    def _on_poll(self, old: Snapshot, new: Snapshot) -> None:
+        if not self._clients:
+            return
+        text = json.dumps(delta_message(old, new, self.poller.unreachable_since))
+        for send in list(self._clients):
+            try:
+                send(text)
+            except Exception:  # a closed socket must not stop the others
+                log.debug("dropping an updates client that failed to receive", exc_info=True)
+                self.remove(send)
+                continue
+            self.messages_sent += 1
+            self.bytes_sent += len(text)

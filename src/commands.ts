@@ -1,0 +1,90 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+
+import { JobAction } from './api';
+import { CommandIDs, IHpcModel } from './tokens';
+
+export interface ICommandOptions {
+  app: JupyterFrontEnd;
+  model: IHpcModel;
+  trans: (text: string) => string;
+  showPanel: () => void;
+  /** ask before cancelling a job */
+  confirmCancel: () => boolean;
+}
+
+const JOB_COMMANDS: [string, JobAction, string][] = [
+  [CommandIDs.cancelJob, 'cancel', 'Cancel Job'],
+  [CommandIDs.holdJob, 'hold', 'Hold Job'],
+  [CommandIDs.releaseJob, 'release', 'Release Job']
+];
+
+/** Every action is a command: buttons, menus and the palette all call these. */
+export function addCommands(options: ICommandOptions): void {
+  const { app, model, trans } = options;
+
+  app.commands.addCommand(CommandIDs.showPanel, {
+    label: trans('Show HPC Panel'),
+    execute: () => options.showPanel()
+  });
+  app.commands.addCommand(CommandIDs.refresh, {
+    label: trans('Refresh Scheduler State'),
+    execute: () => model.refresh()
+  });
+  app.commands.addCommand(CommandIDs.toggleScope, {
+    label: () =>
+      model.scope === 'me'
+        ? trans('Show All Users’ Jobs')
+        : trans('Show Only My Jobs'),
+    execute: () => {
+      model.scope = model.scope === 'me' ? 'all' : 'me';
+    }
+  });
+
+  for (const [id, action, label] of JOB_COMMANDS) {
+    app.commands.addCommand(id, {
+      label: args =>
+        args.jobId ? `${trans(label)} ${args.jobId}` : trans(label),
+      execute: async args => {
+        let jobId = args.jobId as string | undefined;
+        if (!jobId) {
+          const answer = await InputDialog.getText({
+            title: trans(label),
+            label: trans('Job id (e.g. 1234, 1234_5 or 1234+1)')
+          });
+          if (!answer.button.accept || !answer.value) {
+            return;
+          }
+          jobId = answer.value.trim();
+        }
+        if (action === 'cancel' && options.confirmCancel()) {
+          const answer = await showDialog({
+            title: trans('Cancel job?'),
+            body: `${trans('Cancel job')} ${jobId}${args.jobName ? ` “${args.jobName}”` : ''}? ${trans('Its work is lost.')}`,
+            buttons: [
+              Dialog.cancelButton({ label: trans('Keep it') }),
+              Dialog.warnButton({ label: trans('Cancel job') })
+            ]
+          });
+          if (!answer.button.accept) {
+            return;
+          }
+        }
+        try {
+          await model.jobAction(jobId, action);
+        } catch (error) {
+          const message =
+            error instanceof Error ? error.message : String(error);
+          Notification.error(`${trans(label)} ${jobId}: ${message}`, {
+            autoClose: 8000
+          });
+        }
+      }
+    });
+  }
+}

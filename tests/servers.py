@@ -1,0 +1,105 @@
+"""A real Jupyter server with the extension in a child process, optionally as another Unix user.
+
+Used by tests that need a server as `alice` and by the benchmarks; in-process servers
+(pytest-jupyter) cover the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import psutil
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, *, user: str | None = None, backend: str = "slurm", **traits: Any) -> None:
+        self.port = free_port()
+        self.token = secrets.token_hex(8)
+        self.base = f"http://127.0.0.1:{self.port}"
+        settings = {"poll_interval": 1.0, "min_poll_interval": 0.5, **traits}
+        argv = [
+            sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
+            f"--port={self.port}", f"--IdentityProvider.token={self.token}",
+            "--ServerApp.jpserver_extensions={'hpc_lab_ext': True}", f"--HPCLabApp.backend={backend}",
+            *(f"--HPCLabApp.{k}={v}" for k, v in settings.items()),
+        ]  # fmt: skip
+        if user is None:
+            argv.append("--allow-root")
+            cwd = "/tmp"
+        else:
+            argv = ["runuser", "-u", user, "--", "env", f"HOME=/home/{user}", *argv]
+            cwd = f"/home/{user}"
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+        self.client = AsyncHTTPClient()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"}
+
+    async def request(
+        self, path: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, dict[str, str]]:
+        request = HTTPRequest(
+            f"{self.base}/{path}",
+            method=method,
+            body=None if body is None else json.dumps(body),
+            headers={**self.headers, **(headers or {})},
+            request_timeout=120,
+            allow_nonstandard_methods=True,
+        )
+        try:
+            response = await self.client.fetch(request)
+        except HTTPClientError as e:
+            if e.response is None:
+                raise
+            response = e.response
+        return response.code, response.body or b"", dict(response.headers)
+
+    async def api(self, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+        code, raw, _ = await self.request(f"hpc-lab-ext/api/v1/{path}", method, body)
+        return code, json.loads(raw) if raw else None
+
+    async def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"server exited ({self.proc.returncode}): {err[-2000:]}")
+            try:
+                code, _, _ = await self.request("api/status")
+                if code == 200:
+                    return
+            except OSError:
+                pass
+            await asyncio.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def rss_mb(self) -> float:
+        return float(psutil.Process(self.proc.pid).memory_info().rss / 2**20)
+
+    async def websocket(self) -> WebSocketClientConnection:
+        url = f"ws://127.0.0.1:{self.port}/hpc-lab-ext/api/v1/updates"
+        return await websocket_connect(HTTPRequest(url, headers=self.headers), max_message_size=2**30)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)

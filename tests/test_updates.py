@@ -1,0 +1,108 @@
+"""Deltas: small for small changes, and applying them rebuilds the snapshot exactly."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+
+from hpc_lab_ext.models import Job, Node, Snapshot
+from hpc_lab_ext.updates import apply_delta, delta_message, snapshot_message
+
+
+def make_job(i: int, state: str = "PENDING") -> Job:
+    return Job(
+        id=str(1000 + i),
+        name=f"job {i}",
+        user="alice" if i % 2 else "bob",
+        partition="batch",
+        state=state,
+        reason="Priority" if state == "PENDING" else "",
+        nodes="",
+        node_count=1,
+        cpus=1,
+        memory_mb=1000,
+        memory_per_cpu=False,
+        gres="",
+        submit_time="2026-11-25T12:00:00+00:00",
+        start_time=None,
+        time_limit_s=3600,
+        elapsed_s=0,
+    )
+
+
+NODE = Node(
+    name="node1",
+    state="idle",
+    reason="",
+    partitions=("debug",),
+    cpus_total=8,
+    cpus_alloc=0,
+    memory_total_mb=16000,
+    memory_alloc_mb=0,
+)
+
+
+def snapshot(jobs: list[Job], version: int, nodes: tuple[Node, ...] = (NODE,)) -> Snapshot:
+    return Snapshot(jobs=tuple(jobs), nodes=nodes, updated_at=1000.0 + version, stale=False, version=version)
+
+
+def test_delta_lists_added_changed_and_removed() -> None:
+    jobs = [make_job(i) for i in range(5)]
+    old = snapshot(jobs, 1)
+    new_jobs = [*jobs[:3], replace(jobs[3], state="RUNNING", reason=""), make_job(99)]
+    new = snapshot(new_jobs, 2, nodes=(replace(NODE, cpus_alloc=1, state="mixed"),))
+    delta = delta_message(old, new)
+    assert delta["type"] == "delta"
+    assert (delta["from"], delta["version"]) == (1, 2)
+    assert sorted(j["id"] for j in delta["jobs"]["upsert"]) == ["1003", "1099"]
+    assert delta["jobs"]["remove"] == ["1004"]
+    assert [n["cpus_alloc"] for n in delta["nodes"]["upsert"]] == [1]
+    assert delta["nodes"]["remove"] == []
+
+
+def test_applying_deltas_rebuilds_the_snapshot() -> None:
+    jobs = [make_job(i) for i in range(50)]
+    states = [snapshot(jobs, 1)]
+    jobs = [*[replace(j, state="RUNNING") if i % 7 == 0 else j for i, j in enumerate(jobs)][5:], make_job(77)]
+    states.append(snapshot(jobs, 2))
+    jobs = jobs[10:]
+    states.append(snapshot(jobs, 3, nodes=()))
+    client = json.loads(json.dumps(snapshot_message(states[0])))
+    for old, new in itertools.pairwise(states):
+        client = apply_delta(client, json.loads(json.dumps(delta_message(old, new))))
+    expected = snapshot_message(states[-1])
+    key = lambda r: r.get("id") or r["name"]  # noqa: E731
+    for section in ("jobs", "nodes", "partitions"):
+        assert sorted(client[section], key=key) == sorted(expected[section], key=key)
+    assert client["version"] == 3
+
+
+def test_unchanged_poll_gives_an_empty_delta_with_fresh_time() -> None:
+    old = snapshot([make_job(1)], 4)
+    new = replace(old, updated_at=old.updated_at + 15)
+    delta = delta_message(old, new)
+    assert delta["jobs"] == {"upsert": [], "remove": []}
+    assert delta["updated_at"] == new.updated_at
+
+
+def test_delta_for_one_percent_change_is_small() -> None:
+    jobs = [make_job(i) for i in range(10_000)]
+    old = snapshot(jobs, 1)
+    changed = [replace(j, state="RUNNING", reason="") if i % 100 == 0 else j for i, j in enumerate(jobs)]
+    new = snapshot(changed, 2)
+    full = len(json.dumps(snapshot_message(new)))
+    delta = len(json.dumps(delta_message(old, new)))
+    assert len(delta_message(old, new)["jobs"]["upsert"]) == 100
+    assert delta / full < 0.02
+
+
+def test_delta_does_not_apply_to_another_version() -> None:
+    old, new = snapshot([], 1), snapshot([make_job(1)], 2)
+    client = snapshot_message(snapshot([], 5))
+    try:
+        apply_delta(client, delta_message(old, new))
+    except ValueError as e:
+        assert "does not apply" in str(e)
+    else:
+        raise AssertionError("a delta from another version must be refused")
