@@ -139,6 +139,9 @@ class Poller:
             await self._poll_once()
             delay = self._next_delay()
             deadline = time.monotonic() + delay
+            # While the scheduler is down the full poll backs off, but a cheap ping every
+            # interval notices its return, so recovery shows within one interval.
+            next_ping = time.monotonic() + self.interval
             while True:
                 if self._refresh_wanted:
                     # Coalesced refresh: honour the site's minimum spacing between scheduler calls.
@@ -148,11 +151,26 @@ class Poller:
                 now = time.monotonic()
                 if now >= deadline and self._idle_for() == 0:
                     break
+                if self._failures and now >= next_ping and self._idle_for() == 0:
+                    next_ping = now + self.interval
+                    if await self._answers():
+                        break
+                    continue
                 self._wake.clear()
                 # Idle: sleep until someone touches us; otherwise until the deadline.
-                wait = None if self._idle_for() > 0 else max(0.0, deadline - now)
+                if self._idle_for() > 0:
+                    wait = None
+                else:
+                    wait = max(0.0, (min(deadline, next_ping) if self._failures else deadline) - now)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _answers(self) -> bool:
+        try:
+            await self.backend.ping()
+        except HPCLabError:
+            return False
+        return True
 
     async def _fetch(self) -> tuple[list[Job], list[Node], list[Partition]]:
         backend = self.backend

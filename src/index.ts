@@ -13,7 +13,8 @@ import { addCommands } from './commands';
 import { hpcIcon } from './icons';
 import { HpcModel } from './model';
 import { CommandIDs, IHpcModel } from './tokens';
-import { HpcPanel } from './widgets/HpcPanel';
+import { NodeMetric } from './components/NodeHeatmap';
+import { HpcPanel, Section } from './widgets/HpcPanel';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -42,12 +43,15 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     const bundle = (translator ?? nullTranslator).load('hpc_lab_ext');
     const trans = (text: string) => bundle.__(text);
     const model = new HpcModel();
-    const panel = new HpcPanel(model, trans, (job, action) =>
-      app.commands.execute(ACTION_COMMANDS[action], {
-        jobId: job.id,
-        jobName: job.name
-      })
-    );
+    const panel = new HpcPanel({
+      model,
+      trans,
+      onAction: (job, action) =>
+        app.commands.execute(ACTION_COMMANDS[action], {
+          jobId: job.id,
+          jobName: job.name
+        })
+    });
     panel.id = 'hpc-lab-ext-panel';
     panel.title.icon = hpcIcon;
     panel.title.caption = trans('HPC: queue, nodes and Dask clusters');
@@ -79,6 +83,8 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     if (settings) {
       void settings.load(PLUGIN_ID).then(loaded => {
         model.scope = loaded.get('defaultScope').composite as JobScope;
+        panel.section = loaded.get('defaultSection').composite as Section;
+        panel.metric = loaded.get('nodeMetric').composite as NodeMetric;
         const apply = () => {
           confirmCancel = loaded.get('confirmCancel').composite as boolean;
         };

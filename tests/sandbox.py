@@ -7,9 +7,11 @@ missing sandbox is a failure.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -93,3 +95,28 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout:g} s")
         time.sleep(interval)
+
+
+SANDBOX_DIR = Path(os.environ.get("HPC_SANDBOX_DIR", "/var/lib/hpc-lab-sandbox"))
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "sandbox-slurm"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def stop_controller(timeout: float = 15.0) -> None:
+    """Kill slurmctld (an outage); the slurmd daemons and running jobs stay."""
+    pid = int((SANDBOX_DIR / "run" / "slurmctld.pid").read_text().strip())
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not _alive(pid), timeout)
+
+
+def start_controller(timeout: float = 60.0) -> None:
+    """Bring the sandbox back (starts only what is missing) and wait until it answers."""
+    subprocess.run(["bash", str(SCRIPT), "start"], check=True, capture_output=True, timeout=timeout)
+    wait_for(slurm_up, timeout)

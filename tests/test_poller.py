@@ -40,11 +40,13 @@ class InMemoryBackend(SchedulerBackend):
         self.down = False
         self.calls = 0
         self.start_calls = 0
+        self.pings = 0
 
     async def version(self) -> str:
         return "memory 1"
 
     async def ping(self) -> None:
+        self.pings += 1
         if self.down:
             raise SchedulerUnavailable("down")
 
@@ -213,5 +215,28 @@ async def test_watchers_keep_it_polling() -> None:
         calls = backend.calls
         await asyncio.sleep(0.5)
         assert backend.calls > calls + 3
+    finally:
+        await poller.stop()
+
+
+async def test_recovery_is_noticed_by_ping_despite_backoff() -> None:
+    backend = InMemoryBackend()
+    poller = Poller(backend, interval=0.2, min_interval=0.1, max_backoff=60, jitter=0)
+    try:
+        await poller.first_snapshot(timeout=5)
+        backend.down = True
+        for _ in range(4):  # backoff grows to 0.2 * 2**3 = 1.6 s between full polls
+            await poller.refresh(timeout=10)
+        assert poller.snapshot.stale
+        calls = backend.calls
+        await asyncio.sleep(0.5)
+        assert backend.calls == calls  # backed off: no full poll
+        assert backend.pings >= 1  # but cheap pings go on
+        backend.down = False
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        while poller.snapshot.stale:
+            await asyncio.sleep(0.05)
+            assert loop.time() - t0 < 0.2 * 2 + 0.3, "recovery took longer than one interval"
     finally:
         await poller.stop()

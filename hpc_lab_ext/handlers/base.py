@@ -56,6 +56,29 @@ class HPCLabHandler(APIHandler):
             raise BadRequest(f"{name}={value[:40]!r} is not allowed; use one of: {', '.join(choices)}")
         return value
 
+    def json_body(self, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The request body as a JSON object with only `allowed` keys; anything else is a 400."""
+        raw = self.request.body or b""
+        if not raw.strip():
+            if required:
+                raise BadRequest(f"expected a JSON object with {', '.join(required)}")
+            return {}
+        if len(raw) > 64 * 1024:
+            raise BadRequest("request body too large")
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest(f"expected a JSON object, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise BadRequest(f"unknown field {str(unknown[0])[:40]!r}; allowed: {', '.join(allowed)}")
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise BadRequest(f"missing field {missing[0]!r}")
+        return data
+
     def reject_unknown_query(self, allowed: tuple[str, ...]) -> None:
         # JupyterLab's ServerConnection adds a bare timestamp (`?1795611444028`) to defeat caches.
         args = self.request.query_arguments

@@ -84,6 +84,7 @@ class SlurmBackend(SchedulerBackend):
 
     def __init__(self, command_timeout: float = 10.0) -> None:
         self.command_timeout = command_timeout
+        self._last_lines: dict[str, Job] = {}
 
     @staticmethod
     def available() -> bool:
@@ -114,7 +115,11 @@ class SlurmBackend(SchedulerBackend):
             raise SchedulerUnavailable(f"Slurm controller is not answering: {detail}")
 
     async def list_jobs(self) -> list[Job]:
-        return parse_squeue((await self._run(SQUEUE_ARGV)).stdout)
+        # Lines unchanged since the last poll keep their parsed job: a big queue changes little.
+        keep: dict[str, Job] = {}
+        jobs = parse_squeue((await self._run(SQUEUE_ARGV)).stdout, self._last_lines, keep)
+        self._last_lines = keep
+        return jobs
 
     async def list_nodes(self) -> list[Node]:
         return parse_nodes((await self._run(NODES_ARGV)).stdout)

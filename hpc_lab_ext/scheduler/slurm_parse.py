@@ -15,10 +15,12 @@ pending jobs from ``squeue --start``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from ..models import Job, Node, Partition
@@ -66,6 +68,7 @@ _MEMORY = re.compile(r"(\d+(?:\.\d+)?)([KMGTP]?)B?", re.IGNORECASE)
 _MEMORY_SCALE = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024**2, "P": 1024**3}
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_duration(text: str) -> int | None:
     """Seconds in a Slurm duration: ``0:05``, ``30:00``, ``1:02:03``, ``1-00:00:00``.
 
@@ -90,6 +93,7 @@ def parse_duration(text: str) -> int | None:
     return ((int(days or 0) * 24 + hours) * 60 + minutes) * 60 + seconds
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_time(text: str) -> str | None:
     """An ISO 8601 timestamp (SLURM_TIME_FORMAT=standard) as is; None for N/A, Unknown, INVALID..."""
     text = text.strip()
@@ -102,6 +106,7 @@ def parse_time(text: str) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_memory_mb(text: str) -> int | None:
     """Megabytes in ``1000M``, ``2G``, ``16000``, ``1.50G``; None for N/A or empty."""
     text = text.strip()
@@ -113,6 +118,7 @@ def parse_memory_mb(text: str) -> int | None:
     return round(float(m.group(1)) * _MEMORY_SCALE[m.group(2).upper()])
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_gres(text: str) -> str:
     """``gres:gpu:1`` / ``gres/gpu:1`` -> ``gpu:1``; several are kept comma-separated; N/A -> ""."""
     text = text.strip()
@@ -127,37 +133,44 @@ def _int_or_none(text: str) -> int | None:
     return None if text in _NO_VALUE else int(text)
 
 
-def _job(fields: dict[str, str]) -> Job:
-    task = fields["array_task_id"]
+def _job(parts: list[str]) -> Job:
+    (
+        job_id, array_job_id, task, user, partition, state, reason, nodes, node_count, cpus,
+        memory, gres, submit_time, start_time, time_limit, elapsed, priority, name,
+    ) = parts  # fmt: skip
     is_array = task not in _NO_VALUE
-    reason = fields["reason"]
-    nodes = fields["nodes"]
     return Job(
-        id=fields["id"],
-        name=fields["name"],
-        user=fields["user"],
-        partition=fields["partition"],
-        state=fields["state"].upper(),
+        id=job_id,
+        name=name,
+        user=user,
+        partition=partition,
+        state=state.upper(),
         reason="" if reason in _NO_VALUE else reason,
         nodes="" if nodes in _NO_VALUE else nodes,
-        node_count=int(fields["node_count"]),
-        cpus=int(fields["cpus"]),
-        memory_mb=parse_memory_mb(fields["memory"]),
+        node_count=int(node_count),
+        cpus=int(cpus),
+        memory_mb=parse_memory_mb(memory),
         # squeue -o %m clears the per-CPU flag before printing: the two cannot be told apart.
         memory_per_cpu=False,
-        gres=parse_gres(fields["gres"]),
-        submit_time=parse_time(fields["submit_time"]),
-        start_time=parse_time(fields["start_time"]),
-        time_limit_s=parse_duration(fields["time_limit"]),
-        elapsed_s=parse_duration(fields["elapsed"]) or 0,
-        priority=_int_or_none(fields["priority"]),
-        array_job_id=fields["array_job_id"] if is_array else None,
+        gres=parse_gres(gres),
+        submit_time=parse_time(submit_time),
+        start_time=parse_time(start_time),
+        time_limit_s=parse_duration(time_limit),
+        elapsed_s=parse_duration(elapsed) or 0,
+        priority=_int_or_none(priority),
+        array_job_id=array_job_id if is_array else None,
         array_task_id=task if is_array else None,
     )
 
 
-def parse_squeue(text: str) -> list[Job]:
-    """Jobs in the output of ``squeue --noheader -o SQUEUE_FORMAT``; bad lines are logged and skipped."""
+def parse_squeue(
+    text: str, reuse: Mapping[str, Job] | None = None, keep: dict[str, Job] | None = None
+) -> list[Job]:
+    """Jobs in the output of ``squeue --noheader -o SQUEUE_FORMAT``; bad lines are logged and skipped.
+
+    `reuse` maps lines of an earlier output to their jobs: an unchanged line (most of a big queue
+    from one poll to the next) is not parsed again. Every line parsed here is added to `keep`.
+    """
     jobs: list[Job] = []
     joinable = False  # whether a separator-less line continues the previous job's name
     for number, line in enumerate(text.split("\n"), start=1):
@@ -174,8 +187,18 @@ def parse_squeue(text: str) -> list[Job]:
             )
             joinable = False
             continue
+        known = reuse.get(line) if reuse is not None else None
+        if known is not None:
+            jobs.append(known)
+            if keep is not None:
+                keep[line] = known
+            joinable = True
+            continue
         try:
-            jobs.append(_job(dict(zip(_FIELD_NAMES, parts, strict=True))))
+            job = _job(parts)
+            jobs.append(job)
+            if keep is not None:
+                keep[line] = job
         except ValueError as e:
             log.warning("squeue line %d skipped: %s", number, e)
             joinable = False

@@ -1,53 +1,156 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { IJob, JobAction } from '../api';
+import { NodeMetric } from '../components/NodeHeatmap';
+import { StatusBanner } from '../components/StatusBanner';
 import { IHpcModel } from '../tokens';
+import { NodesSection } from './NodesSection';
 import { QueueSection } from './QueueSection';
 
-/** The left sidebar panel. It only renders the model and tells it when it is seen. */
+export type Section = 'queue' | 'nodes' | 'dask';
+
+export interface IHpcPanelOptions {
+  model: IHpcModel;
+  trans: (text: string) => string;
+  onAction: (job: IJob, action: JobAction) => void;
+  /** extra sections (e.g. Dask) rendered by other parts of the extension */
+  renderDask?: () => JSX.Element;
+}
+
+/** The left sidebar panel: tabs for the queue, the nodes and Dask; tells the model when seen. */
 export class HpcPanel extends ReactWidget {
-  constructor(
-    private readonly _model: IHpcModel,
-    private readonly _trans: (text: string) => string,
-    private readonly _onAction: (job: IJob, action: JobAction) => void
-  ) {
+  constructor(private readonly _options: IHpcPanelOptions) {
     super();
     this.addClass('jp-HpcPanel');
   }
 
+  get section(): Section {
+    return this._section;
+  }
+
+  set section(section: Section) {
+    if (section !== this._section) {
+      this._section = section;
+      this._viewChanged.emit();
+    }
+  }
+
+  get metric(): NodeMetric {
+    return this._metric;
+  }
+
+  set metric(metric: NodeMetric) {
+    if (metric !== this._metric) {
+      this._metric = metric;
+      this._viewChanged.emit();
+    }
+  }
+
+  get viewChanged(): ISignal<this, void> {
+    return this._viewChanged;
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._model.visible = true;
+    this._options.model.visible = true;
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._model.visible = false;
+    this._options.model.visible = false;
   }
 
   protected render(): JSX.Element {
+    const { model, trans } = this._options;
+    const tabs: [Section, string][] = [
+      ['queue', trans('Queue')],
+      ['nodes', trans('Nodes')],
+      ['dask', trans('Dask')]
+    ];
     return (
-      <UseSignal signal={this._model.changed}>
+      <UseSignal signal={this._viewChanged}>
         {() => (
-          <div className="jp-HpcPanel-body">
-            <header className="jp-HpcPanel-header">
-              <h2>{this._trans('HPC')}</h2>
-              <span className="jp-HpcPanel-backend">
-                {this._model.status
-                  ? `${this._model.status.backend_version} · ${this._model.status.user}`
-                  : ''}
-              </span>
-            </header>
-            <QueueSection
-              model={this._model}
-              trans={this._trans}
-              onAction={this._onAction}
-            />
-          </div>
+          <UseSignal signal={model.changed}>
+            {() => (
+              <div className="jp-HpcPanel-body">
+                <header className="jp-HpcPanel-header">
+                  <h2>{trans('HPC')}</h2>
+                  <span className="jp-HpcPanel-backend">
+                    {model.status
+                      ? `${model.status.backend_version} · ${model.status.user}`
+                      : ''}
+                  </span>
+                </header>
+                <StatusBanner
+                  status={model.status}
+                  error={model.error}
+                  stale={model.stale}
+                  schedulerError={model.schedulerError}
+                  unreachableSince={model.unreachableSince}
+                  trans={trans}
+                />
+                <div
+                  className="jp-HpcPanel-tabs"
+                  role="tablist"
+                  aria-label={trans('HPC sections')}
+                >
+                  {tabs.map(([id, label]) => (
+                    <button
+                      key={id}
+                      role="tab"
+                      id={`jp-HpcPanel-tab-${id}`}
+                      aria-selected={this._section === id}
+                      className={`jp-HpcPanel-tab${this._section === id ? ' jp-mod-active' : ''}`}
+                      onClick={() => (this.section = id)}
+                    >
+                      {label}
+                    </button>
+                  ))}
+                </div>
+                <div
+                  className="jp-HpcPanel-section"
+                  role="tabpanel"
+                  aria-labelledby={`jp-HpcPanel-tab-${this._section}`}
+                >
+                  {this._renderSection()}
+                </div>
+              </div>
+            )}
+          </UseSignal>
         )}
       </UseSignal>
     );
   }
+
+  private _renderSection(): JSX.Element {
+    const { model, trans, onAction, renderDask } = this._options;
+    switch (this._section) {
+      case 'nodes':
+        return (
+          <NodesSection
+            model={model}
+            metric={this._metric}
+            onMetric={metric => (this.metric = metric)}
+            trans={trans}
+          />
+        );
+      case 'dask':
+        return renderDask ? (
+          renderDask()
+        ) : (
+          <div className="jp-HpcEmpty">
+            {trans('Dask clusters are not available.')}
+          </div>
+        );
+      default:
+        return <QueueSection model={model} trans={trans} onAction={onAction} />;
+    }
+  }
+
+  private _section: Section = 'queue';
+  private _metric: NodeMetric = 'cpu';
+  private _viewChanged = new Signal<this, void>(this);
 }

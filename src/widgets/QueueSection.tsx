@@ -2,7 +2,6 @@ import * as React from 'react';
 
 import { QueueTable } from '../components/QueueTable';
 import { QueueToolbar } from '../components/QueueToolbar';
-import { StatusBanner } from '../components/StatusBanner';
 import { IJob, JobAction } from '../api';
 import { IHpcModel } from '../tokens';
 
@@ -53,14 +52,6 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
   }
   return (
     <section className="jp-HpcQueue" aria-label={trans('Queue')}>
-      <StatusBanner
-        status={model.status}
-        error={model.error}
-        stale={model.stale}
-        schedulerError={model.schedulerError}
-        unreachableSince={model.unreachableSince}
-        trans={trans}
-      />
       <QueueToolbar
         scope={model.scope}
         count={jobs.length}

@@ -1,0 +1,168 @@
+import * as React from 'react';
+
+import { INode, IPartition } from '../api';
+import { formatMemory } from './format';
+
+export type NodeMetric = 'cpu' | 'memory' | 'gpu';
+
+export interface INodeHeatmapProps {
+  nodes: readonly INode[];
+  partitions: readonly IPartition[];
+  metric: NodeMetric;
+  onMetric: (metric: NodeMetric) => void;
+  trans: (text: string) => string;
+}
+
+/** Allocated fraction of a node for a metric, or null when the node has none of it. */
+export function nodeFraction(node: INode, metric: NodeMetric): number | null {
+  const [used, total] =
+    metric === 'cpu'
+      ? [node.cpus_alloc, node.cpus_total]
+      : metric === 'memory'
+        ? [node.memory_alloc_mb, node.memory_total_mb]
+        : [node.gpus_alloc, node.gpus_total];
+  return total > 0 ? Math.min(1, used / total) : null;
+}
+
+/** Broad state class for a node: the colour family of its badge. */
+export function nodeHealth(state: string): 'ok' | 'drain' | 'down' {
+  if (/down|fail|not_responding|unknown/.test(state)) {
+    return 'down';
+  }
+  if (/drain|maint|reserved|inval/.test(state)) {
+    return 'drain';
+  }
+  return 'ok';
+}
+
+function describeNode(node: INode, trans: (t: string) => string): string {
+  const lines = [
+    `${node.name}: ${node.state}${node.reason ? ` (${node.reason})` : ''}`,
+    `${trans('CPUs')} ${node.cpus_alloc}/${node.cpus_total}`,
+    `${trans('Memory')} ${formatMemory(node.memory_alloc_mb)}/${formatMemory(node.memory_total_mb)}`
+  ];
+  if (node.gpus_total > 0) {
+    lines.push(`${trans('GPUs')} ${node.gpus_alloc}/${node.gpus_total}`);
+  }
+  if (node.load !== null) {
+    lines.push(`${trans('Load')} ${node.load}`);
+  }
+  return lines.join('\n');
+}
+
+function Bar(props: {
+  used: number;
+  total: number;
+  label: string;
+}): JSX.Element {
+  const { used, total, label } = props;
+  const pct = total > 0 ? Math.round((used / total) * 100) : 0;
+  return (
+    <div className="jp-HpcNodes-bar" title={`${label}: ${used}/${total}`}>
+      <span className="jp-HpcNodes-barLabel">{label}</span>
+      <span className="jp-HpcNodes-barTrack">
+        <span className="jp-HpcNodes-barFill" style={{ width: `${pct}%` }} />
+      </span>
+      <span className="jp-HpcNodes-barText">
+        {used}/{total}
+      </span>
+    </div>
+  );
+}
+
+/** Nodes grouped by partition, one cell per node shaded by how much of it is allocated. */
+export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
+  const { nodes, partitions, metric, onMetric, trans } = props;
+  const byName = new Map(nodes.map(n => [n.name, n]));
+  const groups =
+    partitions.length > 0
+      ? partitions.map(p => ({
+          partition: p,
+          members: p.nodes
+            .map(name => byName.get(name))
+            .filter((n): n is INode => n !== undefined)
+        }))
+      : [{ partition: null, members: [...nodes] }];
+  const metrics: [NodeMetric, string][] = [
+    ['cpu', trans('CPU')],
+    ['memory', trans('Memory')],
+    ['gpu', trans('GPU')]
+  ];
+  return (
+    <div className="jp-HpcNodes">
+      <div
+        className="jp-HpcNodes-metrics"
+        role="radiogroup"
+        aria-label={trans('Colour nodes by')}
+      >
+        {metrics.map(([value, label]) => (
+          <button
+            key={value}
+            role="radio"
+            aria-checked={metric === value}
+            className={`jp-HpcNodes-metric${metric === value ? ' jp-mod-active' : ''}`}
+            onClick={() => onMetric(value)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {groups.map(({ partition, members }) => {
+        const cpusUsed = members.reduce((s, n) => s + n.cpus_alloc, 0);
+        const cpusTotal = members.reduce((s, n) => s + n.cpus_total, 0);
+        const gpusUsed = members.reduce((s, n) => s + n.gpus_alloc, 0);
+        const gpusTotal = members.reduce((s, n) => s + n.gpus_total, 0);
+        return (
+          <section
+            key={partition?.name ?? '-'}
+            className="jp-HpcNodes-partition"
+            data-partition={partition?.name ?? ''}
+          >
+            <header className="jp-HpcNodes-partitionHeader">
+              <span className="jp-HpcNodes-partitionName">
+                {partition?.name ?? trans('nodes')}
+                {partition?.default ? ` (${trans('default')})` : ''}
+              </span>
+              {partition && partition.state !== 'up' ? (
+                <span className="jp-HpcNodes-badge jp-mod-down">
+                  {partition.state}
+                </span>
+              ) : null}
+              <Bar used={cpusUsed} total={cpusTotal} label={trans('cores')} />
+              {gpusTotal > 0 ? (
+                <Bar used={gpusUsed} total={gpusTotal} label={trans('GPUs')} />
+              ) : null}
+            </header>
+            <div className="jp-HpcNodes-grid">
+              {members.map(node => {
+                const fraction = nodeFraction(node, metric);
+                const health = nodeHealth(node.state);
+                const shade =
+                  fraction === null ? 0 : Math.round(fraction * 100);
+                return (
+                  <div
+                    key={node.name}
+                    className={`jp-HpcNodes-cell jp-mod-${health}${fraction === null ? ' jp-mod-none' : ''}`}
+                    data-node={node.name}
+                    data-fraction={fraction === null ? '' : fraction.toFixed(2)}
+                    style={{ ['--jp-hpc-fill' as any]: `${shade}%` }}
+                    title={describeNode(node, trans)}
+                    tabIndex={0}
+                    aria-label={describeNode(node, trans)}
+                  >
+                    <span className="jp-HpcNodes-cellName">{node.name}</span>
+                    {health !== 'ok' ? (
+                      <span className={`jp-HpcNodes-badge jp-mod-${health}`}>
+                        {node.state}
+                      </span>
+                    ) : null}
+                  </div>
+                );
+              })}
+            </div>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
