@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Enum, Float, Unicode, default
+from traitlets import Bool, Dict, Enum, Float, Unicode, default
 
 from .errors import HPCLabError
 from .handlers import HANDLERS
@@ -15,6 +18,9 @@ from .models import Snapshot, Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
 from .updates import UpdatesHub
+
+if TYPE_CHECKING:
+    from .clusters.manager import ClusterManager
 
 
 def unix_user() -> str:
@@ -33,8 +39,10 @@ class HPCLabApp(ExtensionApp):
         list(BACKEND_NAMES),
         default_value="auto",
         config=True,
-        help="Scheduler backend: 'slurm', 'local' (no scheduler: this machine as one node), "
-        "or 'auto' (Slurm when its commands are on PATH, else local).",
+        help="Scheduler backend: 'cli' (Slurm's commands; 'slurm' is the same), 'pyslurm' (Slurm's C "
+        "API through pyslurm, which must match the running Slurm), 'local' (no scheduler: this "
+        "machine as one node), or 'auto' (pyslurm when usable, else the Slurm commands when on PATH, "
+        "else local).",
     )
     poll_interval = Float(
         15.0,
@@ -69,14 +77,48 @@ class HPCLabApp(ExtensionApp):
         config=True
     )
 
+    profiles = Dict(
+        config=True,
+        help="Dask cluster profiles offered to users: name -> settings (cores, memory, processes, "
+        "walltime, partition, gres, account, job_extra_directives, max_workers, open_fields, "
+        "allowed_partitions, idle_timeout_s, description). Empty: built-in small/medium/gpu profiles.",
+    )
+    user_profile = Bool(
+        True,
+        config=True,
+        help="Also offer the jobqueue.slurm section of the user's dask config (jobqueue.yaml) as a "
+        "profile named 'my-jobqueue' (resource keys only; admin limits still apply).",
+    )
+    idle_timeout = Float(
+        600.0,
+        config=True,
+        help="Seconds without Dask tasks after which a cluster's workers are released (scaled to 0; "
+        "the cluster stays and can scale up again). Profiles may set their own idle_timeout_s.",
+    )
+    cluster_dir = Unicode(
+        config=True,
+        help="Directory for each cluster's TLS credentials and worker logs; worker jobs must see it "
+        "(a shared filesystem on a real cluster). Default: ~/.cache/hpc-lab-ext/clusters.",
+    )
+    worker_interface = Unicode(
+        "",
+        config=True,
+        help="Network interface Dask schedulers and workers listen on (e.g. ib0); empty: the default route.",
+    )
+
     @default("user")
     def _default_user(self) -> str:
         return unix_user()
+
+    @default("cluster_dir")
+    def _default_cluster_dir(self) -> str:
+        return str(Path.home() / ".cache" / "hpc-lab-ext" / "clusters")
 
     scheduler: SchedulerBackend
     poller: Poller
     updates: UpdatesHub
     job_actions: JobActions
+    clusters: ClusterManager | None = None
     #: view name -> (snapshot it was made from, serialized body)
     view_cache: dict[str, tuple[Snapshot, str]]
     _version: str | None = None
@@ -94,16 +136,74 @@ class HPCLabApp(ExtensionApp):
             idle_after=self.idle_after,
             start_interval=self.start_interval,
         )
-        self.updates = UpdatesHub(self.poller)
         self.view_cache = {}
         self.job_actions = JobActions(self.scheduler, self.poller, self.user)
+        self.clusters = self._cluster_manager()
+        manager = self.clusters
+        self.updates = UpdatesHub(
+            self.poller, clusters=(lambda: [c.to_json() for c in manager.list()]) if manager else None
+        )
         self.settings["hpc_lab_ext"] = self
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(HANDLERS)
 
+    def _cluster_manager(self) -> ClusterManager | None:
+        """The Dask cluster manager, or None when the dask extra is not installed."""
+        try:
+            import dask.config
+
+            from .clusters.manager import ClusterManager
+            from .clusters.profiles import USER_PROFILE, default_profiles, load_profiles
+        except ImportError as e:
+            self.log.warning("hpc-lab-ext: no Dask clusters (%s); install hpc_lab_ext[dask]", e)
+            return None
+        kind = "slurm" if self.scheduler.name == "slurm" else "local"
+        user_file = Path(dask.config.PATH) / "jobqueue.yaml"
+        loaded = load_profiles(self.profiles, user_file if self.user_profile and kind == "slurm" else None)
+        profiles = {n: p for n, p in loaded.items() if p.scheduler == kind}
+        if set(profiles) <= {USER_PROFILE}:  # the site configured none for this scheduler
+            profiles = {**default_profiles(kind), **profiles}
+        profiles = {n: self._with_idle_timeout(n, p) for n, p in profiles.items()}
+        return ClusterManager(
+            self.scheduler,
+            self.poller,
+            self.user,
+            profiles,
+            Path(self.cluster_dir),
+            worker_interface=self.worker_interface or None,
+        )
+
+    def _with_idle_timeout(self, name: str, profile: Any) -> Any:
+        from dataclasses import replace
+
+        if "idle_timeout_s" in self.profiles.get(name, {}):
+            return profile
+        return replace(profile, idle_timeout_s=self.idle_timeout)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.clusters is not None:
+            self._cleanup = asyncio.get_running_loop().create_task(self._cleanup_orphans())
+
+    async def _cleanup_orphans(self) -> None:
+        """Cancel worker jobs left by an earlier server that was killed before it could close them."""
+        assert self.clusters is not None
+        try:
+            cancelled = await self.clusters.cleanup_orphans()
+        except HPCLabError as e:
+            self.log.warning("hpc-lab-ext: could not look for orphaned worker jobs: %s", e.message)
+            return
+        if cancelled:
+            self.log.warning("hpc-lab-ext: cancelled orphaned worker jobs %s", ", ".join(cancelled))
+
     async def stop_extension(self) -> None:
+        await self.updates.stop()
+        if self.clusters is not None:
+            try:
+                await self.clusters.close_all()
+            except Exception:
+                self.log.exception("hpc-lab-ext: closing the Dask clusters failed")
         await self.poller.stop()
 
     async def status(self) -> Status:

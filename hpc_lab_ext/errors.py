@@ -44,3 +44,9 @@ class CommandFailed(HPCLabError):
         super().__init__(message)
         self.argv = argv or []
         self.returncode = returncode
+
+
+class NotInstalled(HPCLabError):
+    """A feature whose optional dependencies are not installed on this server."""
+
+    status = 501

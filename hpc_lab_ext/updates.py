@@ -6,6 +6,8 @@ of a poll does not grow with the number of open tabs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -82,13 +84,28 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class UpdatesHub:
-    """Fans poll results out to websocket clients; keeps the poller awake while any is connected."""
+ClustersSource = Callable[[], list[dict[str, Any]]]
 
-    def __init__(self, poller: Poller) -> None:
+
+class UpdatesHub:
+    """Fans poll results out to websocket clients; keeps the poller awake while any is connected.
+
+    With a clusters source, it also pushes the user's Dask clusters ({"type": "clusters"}) on
+    connect, after each poll and every `clusters_interval` seconds while clients are connected
+    (workers connect between polls), but only when they changed. That costs no scheduler call:
+    the clusters come from the Dask schedulers in this process and the last snapshot.
+    """
+
+    def __init__(
+        self, poller: Poller, clusters: ClustersSource | None = None, clusters_interval: float = 2.0
+    ) -> None:
         self.poller = poller
         self._clients: set[Send] = set()
         self._snapshot_cache: tuple[int, bool, str] | None = None
+        self._clusters_source = clusters
+        self._clusters_interval = clusters_interval
+        self._clusters_seen: dict[Send, str] = {}  # client -> the clusters message it has
+        self._clusters_task: asyncio.Task[None] | None = None
         self.messages_sent = 0
         self.bytes_sent = 0
         poller.subscribe(self._on_poll)
@@ -106,20 +123,65 @@ class UpdatesHub:
             self._snapshot_cache = cached = (snap.version, snap.stale, text)
         return cached[2]
 
-    def add(self, send: Send) -> None:
+    def clusters_message(self) -> str | None:
+        """The clusters message as it stands now (None without a clusters source)."""
+        if self._clusters_source is None:
+            return None
+        try:
+            clusters = self._clusters_source()
+        except Exception:
+            log.exception("could not list the clusters for the updates")
+            return None
+        return json.dumps({"type": "clusters", "clusters": clusters})
+
+    def push_clusters(self) -> None:
+        """Send the clusters to every client that does not have them as they are now."""
+        if not self._clients:
+            return
+        text = self.clusters_message()
+        if text is None:
+            return
+        stale = [send for send in self._clients if self._clusters_seen.get(send) != text]
+        for send in stale:
+            self._clusters_seen[send] = text
+        self._broadcast(text, stale)
+
+    async def _clusters_loop(self) -> None:
+        while self._clients:
+            self.push_clusters()
+            await asyncio.sleep(self._clusters_interval)
+        self._clusters_task = None
+
+    def add(self, send: Send, clusters_sent: str | None = None) -> None:
+        """A new client; `clusters_sent` is the clusters message it was already given."""
         self._clients.add(send)
+        if clusters_sent is not None:
+            self._clusters_seen[send] = clusters_sent
         self.poller.watchers = len(self._clients)
         self.poller.touch()
+        if self._clusters_source is not None and self._clusters_task is None:
+            self._clusters_task = asyncio.get_running_loop().create_task(self._clusters_loop())
+
+    async def stop(self) -> None:
+        task, self._clusters_task = self._clusters_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def remove(self, send: Send) -> None:
         self._clients.discard(send)
+        self._clusters_seen.pop(send, None)
         self.poller.watchers = len(self._clients)
 
     def _on_poll(self, old: Snapshot, new: Snapshot) -> None:
         if not self._clients:
             return
-        text = json.dumps(delta_message(old, new, self.poller.unreachable_since))
-        for send in list(self._clients):
+        self._broadcast(json.dumps(delta_message(old, new, self.poller.unreachable_since)))
+        self.push_clusters()
+
+    def _broadcast(self, text: str, clients: Iterable[Send] | None = None) -> None:
+        for send in list(self._clients if clients is None else clients):
             try:
                 send(text)
             except Exception:  # a closed socket must not stop the others

@@ -2,12 +2,15 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  ICluster,
+  IClusterList,
   IJob,
   IJobList,
   INode,
   INodeList,
   IPartition,
   IPartitionList,
+  IProfileChoice,
   ISnapshotMessage,
   IStatus,
   IUpdatesSocket,
@@ -26,7 +29,25 @@ export interface IRestClient {
   status(): Promise<IStatus>;
   snapshot(): Promise<ISnapshotMessage>;
   jobAction(jobId: string, action: JobAction): Promise<void>;
+  clusters(): Promise<ICluster[]>;
+  profiles(): Promise<IProfileChoice[]>;
+  createCluster(request: INewClusterRequest): Promise<ICluster>;
+  scaleCluster(id: string, n: number): Promise<ICluster>;
+  adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster>;
+  closeCluster(id: string): Promise<void>;
 }
+
+export interface INewClusterRequest {
+  profile: string;
+  overrides: Record<string, string | number>;
+  kernel_id: string | null;
+  notebook: string | null;
+}
+
+const post = (body: unknown): RequestInit => ({
+  method: 'POST',
+  body: JSON.stringify(body)
+});
 
 export const restClient: IRestClient = {
   status: () => requestAPI<IStatus>('status'),
@@ -51,6 +72,25 @@ export const restClient: IRestClient = {
   jobAction: async (jobId, action) => {
     await requestAPI(`jobs/${encodeURIComponent(jobId)}/${action}`, {
       method: 'POST'
+    });
+  },
+  clusters: async () => (await requestAPI<IClusterList>('clusters')).clusters,
+  profiles: async () =>
+    (await requestAPI<{ profiles: IProfileChoice[] }>('profiles')).profiles,
+  createCluster: request => requestAPI<ICluster>('clusters', post(request)),
+  scaleCluster: (id, n) =>
+    requestAPI<ICluster>(
+      `clusters/${encodeURIComponent(id)}/scale`,
+      post({ n })
+    ),
+  adaptCluster: (id, minimum, maximum) =>
+    requestAPI<ICluster>(
+      `clusters/${encodeURIComponent(id)}/adapt`,
+      post({ minimum, maximum })
+    ),
+  closeCluster: async id => {
+    await requestAPI(`clusters/${encodeURIComponent(id)}`, {
+      method: 'DELETE'
     });
   }
 };
@@ -127,6 +167,47 @@ export class HpcModel implements IHpcModel {
 
   get status(): IStatus | null {
     return this._status;
+  }
+
+  /** This user's Dask clusters, newest last. */
+  get clusters(): readonly ICluster[] {
+    return this._clusters;
+  }
+
+  /** The cluster made for a notebook, if any (the newest when there are several). */
+  clusterForNotebook(path: string | null): ICluster | null {
+    if (!path) {
+      return null;
+    }
+    const mine = this._clusters.filter(c => c.notebook === path);
+    return mine.length > 0 ? mine[mine.length - 1] : null;
+  }
+
+  async profiles(): Promise<IProfileChoice[]> {
+    return this._rest.profiles();
+  }
+
+  async createCluster(request: INewClusterRequest): Promise<ICluster> {
+    return this._upsertCluster(await this._rest.createCluster(request));
+  }
+
+  async scaleCluster(id: string, n: number): Promise<ICluster> {
+    return this._upsertCluster(await this._rest.scaleCluster(id, n));
+  }
+
+  async adaptCluster(
+    id: string,
+    minimum: number,
+    maximum: number
+  ): Promise<ICluster> {
+    return this._upsertCluster(
+      await this._rest.adaptCluster(id, minimum, maximum)
+    );
+  }
+
+  async closeCluster(id: string): Promise<void> {
+    await this._rest.closeCluster(id);
+    this._setClusters(this._clusters.filter(c => c.id !== id));
   }
 
   get error(): string | null {
@@ -229,6 +310,10 @@ export class HpcModel implements IHpcModel {
       console.warn(`hpc-lab-ext: server said: ${message.message}`);
       return;
     }
+    if (message.type === 'clusters') {
+      this._setClusters(message.clusters);
+      return;
+    }
     this._socketLive = true;
     if (message.type === 'snapshot') {
       this._setState(stateFromSnapshot(message));
@@ -242,6 +327,24 @@ export class HpcModel implements IHpcModel {
       return;
     }
     this._setState(next);
+  }
+
+  private _upsertCluster(cluster: ICluster): ICluster {
+    const others = this._clusters.filter(c => c.id !== cluster.id);
+    const index = this._clusters.findIndex(c => c.id === cluster.id);
+    const next = [...others];
+    next.splice(index < 0 ? next.length : index, 0, cluster);
+    this._setClusters(next);
+    return cluster;
+  }
+
+  private _setClusters(clusters: ICluster[]): void {
+    const key = JSON.stringify(clusters);
+    if (key !== this._clustersKey) {
+      this._clusters = clusters;
+      this._clustersKey = key;
+      this._changed.emit();
+    }
   }
 
   private _setState(next: ISchedulerState): void {
@@ -293,7 +396,13 @@ export class HpcModel implements IHpcModel {
         });
       }
       // Until the socket delivers its snapshot, the cached REST views keep the panel current.
-      const snapshot = await this._rest.snapshot();
+      const [snapshot, clusters] = await Promise.all([
+        this._rest.snapshot(),
+        this._rest.clusters()
+      ]);
+      if (!this.connected) {
+        this._setClusters(clusters);
+      }
       if (!this.connected) {
         const status = this._status;
         this._setState(
@@ -333,6 +442,8 @@ export class HpcModel implements IHpcModel {
     jobs: IJob[];
   } | null = null;
   private _status: IStatus | null = null;
+  private _clusters: ICluster[] = [];
+  private _clustersKey = '[]';
   private _error: string | null = null;
   private _changed = new Signal<this, void>(this);
 }

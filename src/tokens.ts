@@ -2,7 +2,16 @@ import { Token } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal } from '@lumino/signaling';
 
-import { IJob, INode, IPartition, IStatus, JobAction, JobScope } from './api';
+import {
+  ICluster,
+  IJob,
+  INode,
+  IPartition,
+  IProfileChoice,
+  IStatus,
+  JobAction,
+  JobScope
+} from './api';
 
 /**
  * The scheduler state shown by the HPC panel, for other extensions to read and act on.
@@ -30,6 +39,20 @@ export interface IHpcModel extends IDisposable {
   visible: boolean;
   refresh(): Promise<void>;
   jobAction(jobId: string, action: JobAction): Promise<void>;
+
+  /** This user's Dask clusters. */
+  readonly clusters: readonly ICluster[];
+  clusterForNotebook(path: string | null): ICluster | null;
+  profiles(): Promise<IProfileChoice[]>;
+  createCluster(request: {
+    profile: string;
+    overrides: Record<string, string | number>;
+    kernel_id: string | null;
+    notebook: string | null;
+  }): Promise<ICluster>;
+  scaleCluster(id: string, n: number): Promise<ICluster>;
+  adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster>;
+  closeCluster(id: string): Promise<void>;
 }
 
 export const IHpcModel = new Token<IHpcModel>(
@@ -44,4 +67,10 @@ export namespace CommandIDs {
   export const cancelJob = 'hpc-lab-ext:cancel-job';
   export const holdJob = 'hpc-lab-ext:hold-job';
   export const releaseJob = 'hpc-lab-ext:release-job';
+  export const newCluster = 'hpc-lab-ext:new-cluster';
+  export const scaleCluster = 'hpc-lab-ext:scale-cluster';
+  export const adaptCluster = 'hpc-lab-ext:adapt-cluster';
+  export const connectNotebook = 'hpc-lab-ext:connect-notebook';
+  export const openDashboard = 'hpc-lab-ext:open-dashboard';
+  export const shutdownCluster = 'hpc-lab-ext:shutdown-cluster';
 }

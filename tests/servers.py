@@ -90,11 +90,53 @@ class ServerProcess:
         raise RuntimeError("server did not start")
 
     def rss_mb(self) -> float:
-        return float(psutil.Process(self.proc.pid).memory_info().rss / 2**20)
+        """Resident memory of the server process (not of runuser wrapping it)."""
+        process = psutil.Process(self.proc.pid)
+        servers = [p for p in process.children(recursive=True) if "python" in p.name()] or [process]
+        return float(servers[-1].memory_info().rss / 2**20)
 
     async def websocket(self) -> WebSocketClientConnection:
         url = f"ws://127.0.0.1:{self.port}/hpc-lab-ext/api/v1/updates"
         return await websocket_connect(HTTPRequest(url, headers=self.headers), max_message_size=2**30)
+
+    async def execute(self, kernel_id: str, code: str, timeout: float = 180) -> str:
+        """Run `code` in a kernel of this server over its websocket; its stdout, or AssertionError."""
+        url = f"ws://127.0.0.1:{self.port}/api/kernels/{kernel_id}/channels"
+        ws = await websocket_connect(HTTPRequest(url, headers=self.headers))
+        msg_id = secrets.token_hex(8)
+        header = {"msg_id": msg_id, "username": "test", "session": secrets.token_hex(8),
+                  "msg_type": "execute_request", "version": "5.3"}  # fmt: skip
+        content = {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+        ws.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {},
+                                     "content": content, "channel": "shell", "buffers": []}))  # fmt: skip
+        out: list[str] = []
+        errors: list[str] = []
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                raw = await asyncio.wait_for(ws.read_message(), max(1.0, deadline - time.monotonic()))
+                assert raw is not None, "kernel websocket closed"
+                msg = json.loads(raw)
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["header"]["msg_type"]
+                if kind == "stream":
+                    out.append(msg["content"]["text"])
+                elif kind == "error":
+                    errors.append("\n".join(msg["content"]["traceback"]))
+                elif kind == "execute_reply":
+                    break
+        finally:
+            ws.close()
+        assert not errors, errors[0][-3000:]
+        return "".join(out)
+
+    def server_pid(self) -> int:
+        """The pid of the Jupyter server itself (under runuser when run as another user)."""
+        process = psutil.Process(self.proc.pid)
+        servers = [p for p in process.children(recursive=True) if "python" in p.name()] or [process]
+        return servers[-1].pid
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -5,6 +5,13 @@ from __future__ import annotations
 from tornado.web import RequestHandler
 
 from .actions import JobActionHandler
+from .clusters import (
+    ClusterAdaptHandler,
+    ClusterHandler,
+    ClusterScaleHandler,
+    ClustersHandler,
+    ProfilesHandler,
+)
 from .snapshot import JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
 from .updates import UpdatesHandler
@@ -18,4 +25,9 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/nodes", NodesHandler),
     (f"{API}/partitions", PartitionsHandler),
     (f"{API}/updates", UpdatesHandler),
+    (f"{API}/profiles", ProfilesHandler),
+    (f"{API}/clusters", ClustersHandler),
+    (f"{API}/clusters/([^/]+)", ClusterHandler),
+    (f"{API}/clusters/([^/]+)/scale", ClusterScaleHandler),
+    (f"{API}/clusters/([^/]+)/adapt", ClusterAdaptHandler),
 ]

@@ -35,7 +35,10 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
     async def open(self, *args: Any, **kwargs: Any) -> None:
         await self.hub.poller.first_snapshot()
         self.write_message(self.hub.full_snapshot())
-        self.hub.add(self.send)
+        clusters = self.hub.clusters_message()
+        if clusters is not None:
+            self.write_message(clusters)
+        self.hub.add(self.send, clusters)
 
     async def on_message(self, message: str | bytes) -> None:
         try:

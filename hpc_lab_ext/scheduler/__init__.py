@@ -4,20 +4,47 @@ from __future__ import annotations
 
 from .base import SchedulerBackend
 from .local import LocalBackend
+from .pyslurm_backend import PyslurmBackend
 from .slurm import SlurmBackend
 
-BACKEND_NAMES = ("auto", "slurm", "local")
+#: "slurm" is the older name of "cli", kept for existing configurations.
+BACKEND_NAMES = ("auto", "cli", "pyslurm", "slurm", "local")
 
 
 def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBackend:
-    """The backend for a configured name; "auto" picks Slurm when its commands are on PATH."""
+    """The backend for a configured name.
+
+    - "cli" (or "slurm"): Slurm through its commands (squeue, scontrol, ...);
+    - "pyslurm": Slurm through pyslurm; ValueError, with the reason, when it cannot be used here;
+    - "local": no scheduler, this machine as one node;
+    - "auto": pyslurm when it is usable, else the commands when they are on PATH, else local.
+
+    Both Slurm backends are named "slurm" (what clients show and key on); PyslurmBackend tells
+    itself apart by ``implementation == "pyslurm"``.
+    """
     if name not in BACKEND_NAMES:
         raise ValueError(f"unknown backend {name!r}; expected one of {', '.join(BACKEND_NAMES)}")
     if name == "local":
         return LocalBackend()
-    if name == "slurm" or SlurmBackend.available():
+    if name in ("cli", "slurm"):
+        return SlurmBackend(command_timeout=command_timeout)
+    if name == "pyslurm":
+        reason = PyslurmBackend.unavailable_reason()
+        if reason is not None:
+            raise ValueError(f"backend 'pyslurm' cannot be used: {reason}; choose 'cli' or 'auto' instead")
+        return PyslurmBackend(command_timeout=command_timeout)
+    if PyslurmBackend.available():
+        return PyslurmBackend(command_timeout=command_timeout)
+    if SlurmBackend.available():
         return SlurmBackend(command_timeout=command_timeout)
     return LocalBackend()
 
 
-__all__ = ["BACKEND_NAMES", "LocalBackend", "SchedulerBackend", "SlurmBackend", "select_backend"]
+__all__ = [
+    "BACKEND_NAMES",
+    "LocalBackend",
+    "PyslurmBackend",
+    "SchedulerBackend",
+    "SlurmBackend",
+    "select_backend",
+]

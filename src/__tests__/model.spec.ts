@@ -1,5 +1,7 @@
 import {
+  ICluster,
   IDeltaMessage,
+  IProfileChoice,
   IJob,
   ISnapshotMessage,
   IStatus,
@@ -102,6 +104,62 @@ class FakeRest implements IRestClient {
   async jobAction(jobId: string, action: JobAction): Promise<void> {
     this.actions.push([jobId, action]);
   }
+
+  clusterList: ICluster[] = [];
+
+  async clusters(): Promise<ICluster[]> {
+    return this.clusterList;
+  }
+
+  async profiles(): Promise<IProfileChoice[]> {
+    return [];
+  }
+
+  async createCluster(): Promise<ICluster> {
+    const made = cluster('c1', 'work.ipynb');
+    this.clusterList = [...this.clusterList, made];
+    return made;
+  }
+
+  async scaleCluster(id: string, n: number): Promise<ICluster> {
+    const c = cluster(id, 'work.ipynb');
+    return { ...c, counts: { ...c.counts, requested: n } };
+  }
+
+  async adaptCluster(
+    id: string,
+    minimum: number,
+    maximum: number
+  ): Promise<ICluster> {
+    return { ...cluster(id, 'work.ipynb'), adapt: { minimum, maximum } };
+  }
+
+  async closeCluster(id: string): Promise<void> {
+    this.clusterList = this.clusterList.filter(c => c.id !== id);
+  }
+}
+
+function cluster(id: string, notebook: string | null): ICluster {
+  return {
+    id,
+    name: `cluster ${id}`,
+    profile: {} as ICluster['profile'],
+    owner: 'alice',
+    notebook,
+    python: '/usr/bin/python3',
+    scheduler_address: 'tls://127.0.0.1:1',
+    dashboard_link: null,
+    dashboard_path: null,
+    status: 'running',
+    created_at: 1,
+    adapt: null,
+    idle_since: null,
+    idle_timeout_s: 600,
+    counts: { requested: 0, pending: 0, running: 0, connected: 0 },
+    workers: [],
+    connect_code: '',
+    error: null
+  };
 }
 
 class FakeSocket {
@@ -270,6 +328,36 @@ describe('HpcModel over the updates websocket', () => {
     model.visible = true;
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(socket.opened).toBe(2);
+  });
+
+  it('takes pushed cluster lists and finds the notebook’s cluster', () => {
+    const before = emitted;
+    socket.handlers!.onMessage({
+      type: 'clusters',
+      clusters: [cluster('a', 'x.ipynb'), cluster('b', 'work.ipynb')]
+    });
+    expect(emitted).toBe(before + 1);
+    expect(model.clusterForNotebook('work.ipynb')?.id).toBe('b');
+    expect(model.clusterForNotebook('other.ipynb')).toBeNull();
+    socket.handlers!.onMessage({
+      type: 'clusters',
+      clusters: [cluster('a', 'x.ipynb'), cluster('b', 'work.ipynb')]
+    });
+    expect(emitted).toBe(before + 1); // same list: no signal
+  });
+
+  it('applies cluster action answers at once', async () => {
+    await model.createCluster({
+      profile: 'small',
+      overrides: {},
+      kernel_id: null,
+      notebook: 'work.ipynb'
+    });
+    expect(model.clusters.map(c => c.id)).toEqual(['c1']);
+    await model.scaleCluster('c1', 3);
+    expect(model.clusters[0].counts.requested).toBe(3);
+    await model.closeCluster('c1');
+    expect(model.clusters).toEqual([]);
   });
 
   it('falls back to REST when the socket closes', async () => {

@@ -113,8 +113,98 @@ export interface IErrorMessage {
   message: string;
 }
 
-export type UpdateMessage = ISnapshotMessage | IDeltaMessage | IErrorMessage;
+/** The user's Dask clusters, pushed whenever one changes. */
+export interface IClustersMessage {
+  type: 'clusters';
+  clusters: ICluster[];
+}
+
+export type UpdateMessage =
+  ISnapshotMessage | IDeltaMessage | IErrorMessage | IClustersMessage;
 
 export type JobScope = 'me' | 'all';
 
 export type JobAction = 'cancel' | 'hold' | 'release';
+
+/** One Dask worker job of a cluster, joined to the Dask worker behind it when connected. */
+export interface IClusterWorker {
+  job_id: string | null;
+  state: string;
+  reason: string;
+  start_time: string | null;
+  node: string;
+  elapsed_s: number | null;
+  time_limit_s: number | null;
+  worker_name: string | null;
+  worker_address: string | null;
+  memory_bytes: number | null;
+  tasks: number | null;
+}
+
+export interface IClusterCounts {
+  requested: number;
+  pending: number;
+  running: number;
+  connected: number;
+}
+
+export interface IProfileValues {
+  name: string;
+  description: string;
+  scheduler: string;
+  cores: number;
+  memory: string;
+  processes: number;
+  walltime: string;
+  partition: string;
+  gres: string;
+  account: string;
+  max_workers: number;
+  open_fields: string[];
+  allowed_partitions: string[];
+  idle_timeout_s: number;
+}
+
+export interface ICluster {
+  id: string;
+  name: string;
+  profile: IProfileValues;
+  owner: string;
+  notebook: string | null;
+  python: string;
+  scheduler_address: string | null;
+  dashboard_link: string | null;
+  /** where JupyterLab's Dask dashboard panes reach this cluster (proxied by the server) */
+  dashboard_path: string | null;
+  status: string;
+  created_at: number;
+  adapt: { minimum: number; maximum: number } | null;
+  idle_since: number | null;
+  idle_timeout_s: number;
+  counts: IClusterCounts;
+  workers: IClusterWorker[];
+  connect_code: string;
+  error: string | null;
+}
+
+/** A field of a profile a person may change, with the bounds the server will accept. */
+export interface IProfileField {
+  name: string;
+  value: string | number;
+  /** integer bounds for numbers */
+  min?: number;
+  max?: number;
+  /** allowed values for choices (partition, gres) */
+  choices?: string[];
+  /** a hint such as "≤ 30 min in debug" */
+  hint?: string;
+}
+
+export interface IProfileChoice {
+  profile: IProfileValues;
+  fields: IProfileField[];
+}
+
+export interface IClusterList {
+  clusters: ICluster[];
+}

@@ -16,8 +16,8 @@ export interface IHpcPanelOptions {
   model: IHpcModel;
   trans: (text: string) => string;
   onAction: (job: IJob, action: JobAction) => void;
-  /** extra sections (e.g. Dask) rendered by other parts of the extension */
-  renderDask?: () => JSX.Element;
+  /** the Dask section; `formRequest` changes when the new-cluster form should open */
+  renderDask?: (formRequest: number) => JSX.Element;
 }
 
 /** The left sidebar panel: tabs for the queue, the nodes and Dask; tells the model when seen. */
@@ -47,6 +47,13 @@ export class HpcPanel extends ReactWidget {
       this._metric = metric;
       this._viewChanged.emit();
     }
+  }
+
+  /** Show the Dask section with its new-cluster form open. */
+  openNewClusterForm(): void {
+    this._formRequest++;
+    this._section = 'dask';
+    this._viewChanged.emit();
   }
 
   get viewChanged(): ISignal<this, void> {
@@ -139,7 +146,7 @@ export class HpcPanel extends ReactWidget {
         );
       case 'dask':
         return renderDask ? (
-          renderDask()
+          renderDask(this._formRequest)
         ) : (
           <div className="jp-HpcEmpty">
             {trans('Dask clusters are not available.')}
@@ -152,5 +159,6 @@ export class HpcPanel extends ReactWidget {
 
   private _section: Section = 'queue';
   private _metric: NodeMetric = 'cpu';
+  private _formRequest = 0;
   private _viewChanged = new Signal<this, void>(this);
 }

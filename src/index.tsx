@@ -1,3 +1,5 @@
+import * as React from 'react';
+
 import {
   ILabShell,
   ILayoutRestorer,
@@ -5,16 +7,22 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobAction, JobScope } from './api';
+import { addClusterCommands } from './clusterCommands';
 import { addCommands } from './commands';
+import { currentNotebook } from './notebook';
 import { hpcIcon } from './icons';
 import { HpcModel } from './model';
 import { CommandIDs, IHpcModel } from './tokens';
 import { NodeMetric } from './components/NodeHeatmap';
+import { DaskSection } from './widgets/DaskSection';
 import { HpcPanel, Section } from './widgets/HpcPanel';
+import { WorkersStatus } from './widgets/WorkersStatus';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -31,14 +39,23 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
   autoStart: true,
   provides: IHpcModel,
   requires: [ILabShell],
-  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry, ITranslator],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    ITranslator,
+    INotebookTracker,
+    IStatusBar
+  ],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     settings: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    tracker: INotebookTracker | null,
+    statusBar: IStatusBar | null
   ): IHpcModel => {
     const bundle = (translator ?? nullTranslator).load('hpc_lab_ext');
     const trans = (text: string) => bundle.__(text);
@@ -50,8 +67,52 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
         app.commands.execute(ACTION_COMMANDS[action], {
           jobId: job.id,
           jobName: job.name
-        })
+        }),
+      renderDask: formRequest => (
+        <DaskSection
+          model={model}
+          trans={trans}
+          formRequest={formRequest}
+          notebook={currentNotebook(tracker)?.path ?? null}
+          onCreate={async (profile, overrides) =>
+            (await app.commands.execute(CommandIDs.newCluster, {
+              profile,
+              overrides
+            })) ?? null
+          }
+          onScale={(cluster, n) =>
+            void app.commands.execute(CommandIDs.scaleCluster, {
+              clusterId: cluster.id,
+              n
+            })
+          }
+          onAdapt={(cluster, minimum, maximum) =>
+            void app.commands.execute(CommandIDs.adaptCluster, {
+              clusterId: cluster.id,
+              minimum,
+              maximum
+            })
+          }
+          onConnect={cluster =>
+            void app.commands.execute(CommandIDs.connectNotebook, {
+              clusterId: cluster.id
+            })
+          }
+          onDashboard={cluster =>
+            void app.commands.execute(CommandIDs.openDashboard, {
+              clusterId: cluster.id
+            })
+          }
+          onShutdown={cluster =>
+            void app.commands.execute(CommandIDs.shutdownCluster, {
+              clusterId: cluster.id
+            })
+          }
+        />
+      )
     });
+    // the Dask section names the active notebook: re-render when it changes
+    tracker?.currentChanged.connect(() => panel.update());
     panel.id = 'hpc-lab-ext-panel';
     panel.title.icon = hpcIcon;
     panel.title.caption = trans('HPC: queue, nodes and Dask clusters');
@@ -66,6 +127,26 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       showPanel: () => shell.activateById(panel.id),
       confirmCancel: () => confirmCancel
     });
+    addClusterCommands({
+      app,
+      model,
+      tracker,
+      trans,
+      showNewClusterForm: () => {
+        shell.activateById(panel.id);
+        panel.openNewClusterForm();
+      }
+    });
+    if (statusBar) {
+      statusBar.registerStatusItem('hpc-lab-ext:workers', {
+        item: new WorkersStatus(model, tracker, trans, () =>
+          shell.activateById(panel.id)
+        ),
+        align: 'left',
+        rank: 50,
+        isActive: () => true
+      });
+    }
     if (palette) {
       const category = trans('HPC');
       for (const command of [
@@ -74,7 +155,13 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
         CommandIDs.toggleScope,
         CommandIDs.cancelJob,
         CommandIDs.holdJob,
-        CommandIDs.releaseJob
+        CommandIDs.releaseJob,
+        CommandIDs.newCluster,
+        CommandIDs.scaleCluster,
+        CommandIDs.adaptCluster,
+        CommandIDs.connectNotebook,
+        CommandIDs.openDashboard,
+        CommandIDs.shutdownCluster
       ]) {
         palette.addItem({ command, category });
       }

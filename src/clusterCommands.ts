@@ -1,0 +1,186 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+
+import { ICluster } from './api';
+import { currentNotebook, insertAndRun } from './notebook';
+import { CommandIDs, IHpcModel } from './tokens';
+
+export interface IClusterCommandOptions {
+  app: JupyterFrontEnd;
+  model: IHpcModel;
+  tracker: INotebookTracker | null;
+  trans: (text: string) => string;
+  /** show the panel's Dask section with the new-cluster form open */
+  showNewClusterForm: () => void;
+}
+
+const DASK_POPULATE_URL = 'dask:populate-dashboard-url';
+const DASK_LAUNCH_LAYOUT = 'dask:launch-layout';
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Every cluster action is a command: card buttons, the palette and menus call these. */
+export function addClusterCommands(options: IClusterCommandOptions): void {
+  const { app, model, tracker, trans } = options;
+
+  /** The cluster a command acts on: the one named, else the active notebook's, else the only one. */
+  const target = (args: any): ICluster | null => {
+    if (args.clusterId) {
+      return model.clusters.find(c => c.id === args.clusterId) ?? null;
+    }
+    const mine = model.clusterForNotebook(
+      currentNotebook(tracker)?.path ?? null
+    );
+    if (mine) {
+      return mine;
+    }
+    return model.clusters.length === 1 ? model.clusters[0] : null;
+  };
+
+  const withCluster =
+    (label: string, run: (cluster: ICluster, args: any) => Promise<unknown>) =>
+    async (args: any) => {
+      const cluster = target(args);
+      if (!cluster) {
+        Notification.warning(
+          `${trans(label)}: ${trans('no cluster for the active notebook; open the HPC panel to pick one')}`,
+          { autoClose: 6000 }
+        );
+        return;
+      }
+      try {
+        await run(cluster, args);
+      } catch (error) {
+        Notification.error(`${trans(label)}: ${message(error)}`, {
+          autoClose: 8000
+        });
+      }
+    };
+
+  app.commands.addCommand(CommandIDs.newCluster, {
+    label: trans('New Dask Cluster for This Notebook'),
+    execute: async args => {
+      if (!args.profile) {
+        options.showNewClusterForm();
+        return;
+      }
+      const notebook = currentNotebook(tracker);
+      try {
+        return await model.createCluster({
+          profile: String(args.profile),
+          overrides: (args.overrides as Record<string, string | number>) ?? {},
+          kernel_id: notebook?.kernelId ?? null,
+          notebook: notebook?.path ?? null
+        });
+      } catch (error) {
+        Notification.error(`${trans('New Dask cluster')}: ${message(error)}`, {
+          autoClose: 8000
+        });
+      }
+    }
+  });
+
+  app.commands.addCommand(CommandIDs.scaleCluster, {
+    label: args =>
+      args.n !== undefined
+        ? `${trans('Scale Dask Cluster to')} ${args.n} ${trans('Workers')}`
+        : trans('Scale Dask Cluster to N Workers'),
+    execute: withCluster('Scale Dask cluster', async (cluster, args) => {
+      let n = args.n as number | undefined;
+      if (n === undefined) {
+        const answer = await InputDialog.getNumber({
+          title: `${trans('Scale')} ${cluster.name}`,
+          label: `${trans('Workers')} (0–${cluster.profile.max_workers})`,
+          value: cluster.counts.requested
+        });
+        if (!answer.button.accept || answer.value === null) {
+          return;
+        }
+        n = answer.value;
+      }
+      await model.scaleCluster(cluster.id, n);
+    })
+  });
+
+  app.commands.addCommand(CommandIDs.adaptCluster, {
+    label: trans('Adapt Dask Cluster'),
+    execute: withCluster('Adapt Dask cluster', async (cluster, args) => {
+      let { minimum, maximum } = args as { minimum?: number; maximum?: number };
+      if (minimum === undefined || maximum === undefined) {
+        const answer = await InputDialog.getText({
+          title: `${trans('Adapt')} ${cluster.name}`,
+          label: `${trans('Minimum and maximum workers, e.g. 0-4')} (≤ ${cluster.profile.max_workers})`,
+          text: `${cluster.adapt?.minimum ?? 0}-${cluster.adapt?.maximum ?? Math.min(4, cluster.profile.max_workers)}`
+        });
+        const m = answer.value?.match(/^\s*(\d+)\s*-\s*(\d+)\s*$/);
+        if (!answer.button.accept || !m) {
+          return;
+        }
+        [minimum, maximum] = [Number(m[1]), Number(m[2])];
+      }
+      await model.adaptCluster(cluster.id, minimum, maximum);
+    })
+  });
+
+  app.commands.addCommand(CommandIDs.connectNotebook, {
+    label: trans('Connect Notebook to Dask Cluster'),
+    execute: withCluster('Connect notebook', async cluster => {
+      if (!tracker?.currentWidget) {
+        throw new Error(trans('open the notebook to connect first'));
+      }
+      const ok = await insertAndRun(tracker, cluster.connect_code);
+      if (ok) {
+        Notification.success(
+          `${trans('Notebook connected to')} ${cluster.name}: ${trans('a `client` is ready')}`,
+          { autoClose: 4000 }
+        );
+      } else {
+        Notification.warning(
+          `${trans('The connection cell did not run cleanly; see its output')}`,
+          { autoClose: 8000 }
+        );
+      }
+    })
+  });
+
+  app.commands.addCommand(CommandIDs.openDashboard, {
+    label: trans('Open Dask Dashboard of Cluster'),
+    execute: withCluster('Open dashboard', async cluster => {
+      if (!cluster.dashboard_path) {
+        throw new Error(trans('this cluster has no dashboard'));
+      }
+      if (!app.commands.hasCommand(DASK_POPULATE_URL)) {
+        window.open(cluster.dashboard_link ?? cluster.dashboard_path, '_blank');
+        return;
+      }
+      const url = new URL(cluster.dashboard_path, window.location.origin).href;
+      await app.commands.execute(DASK_POPULATE_URL, { url });
+      await app.commands.execute(DASK_LAUNCH_LAYOUT);
+    })
+  });
+
+  app.commands.addCommand(CommandIDs.shutdownCluster, {
+    label: trans('Shut Down Dask Cluster'),
+    execute: withCluster('Shut down', async cluster => {
+      const answer = await showDialog({
+        title: trans('Shut down cluster?'),
+        body: `${trans('Shut down')} ${cluster.name}? ${trans('Its worker jobs are cancelled; notebooks connected to it lose their client.')}`,
+        buttons: [
+          Dialog.cancelButton({ label: trans('Keep it') }),
+          Dialog.warnButton({ label: trans('Shut down') })
+        ]
+      });
+      if (answer.button.accept) {
+        await model.closeCluster(cluster.id);
+      }
+    })
+  });
+}

@@ -1,0 +1,340 @@
+import * as React from 'react';
+
+import { ICluster, IClusterWorker } from '../api';
+import { describeReason, formatDuration, relativeTime } from './format';
+
+export interface IClusterCallbacks {
+  onScale: (cluster: ICluster, n: number) => void;
+  onAdapt: (cluster: ICluster, minimum: number, maximum: number) => void;
+  onConnect: (cluster: ICluster) => void;
+  onDashboard: (cluster: ICluster) => void;
+  onShutdown: (cluster: ICluster) => void;
+}
+
+export interface IClusterCardProps extends IClusterCallbacks {
+  cluster: ICluster;
+  /** the active notebook's cluster is marked */
+  current: boolean;
+  now: number;
+  trans: (text: string) => string;
+}
+
+/** Parts of the progress bar: connected, running (starting up), pending, of requested. */
+export function progressParts(cluster: ICluster): {
+  connected: number;
+  starting: number;
+  pending: number;
+} {
+  const { requested, pending, running, connected } = cluster.counts;
+  const total = Math.max(requested, connected + pending, 1);
+  return {
+    connected: connected / total,
+    starting: Math.max(0, running - connected) / total,
+    pending: pending / total
+  };
+}
+
+function formatBytes(bytes: number | null): string {
+  if (bytes === null) {
+    return '';
+  }
+  const gb = bytes / 1024 ** 3;
+  return gb >= 1
+    ? `${gb.toFixed(1)} GB`
+    : `${Math.round(bytes / 1024 ** 2)} MB`;
+}
+
+function timeLeft(worker: IClusterWorker): string {
+  if (worker.time_limit_s === null) {
+    return '';
+  }
+  if (worker.state !== 'RUNNING' || worker.elapsed_s === null) {
+    return formatDuration(worker.time_limit_s);
+  }
+  return formatDuration(Math.max(0, worker.time_limit_s - worker.elapsed_s));
+}
+
+function WorkerRows(props: {
+  workers: IClusterWorker[];
+  now: number;
+  trans: (t: string) => string;
+}): JSX.Element {
+  const { workers, now, trans } = props;
+  if (workers.length === 0) {
+    return <div className="jp-HpcEmpty">{trans('No worker jobs.')}</div>;
+  }
+  return (
+    <table className="jp-HpcCluster-workers">
+      <thead>
+        <tr>
+          <th>{trans('Job')}</th>
+          <th>{trans('State')}</th>
+          <th>{trans('Node or reason')}</th>
+          <th>{trans('Time left')}</th>
+          <th>{trans('Worker')}</th>
+          <th>{trans('Memory')}</th>
+          <th>{trans('Tasks')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {workers.map((w, i) => {
+          const start = w.start_time ? Date.parse(w.start_time) : NaN;
+          const where =
+            w.state === 'PENDING'
+              ? [
+                  describeReason(w.reason),
+                  Number.isFinite(start)
+                    ? `${trans('starts')} ${relativeTime(start, now)}`
+                    : ''
+                ]
+                  .filter(Boolean)
+                  .join(' · ')
+              : w.node;
+          return (
+            <tr
+              key={w.job_id ?? w.worker_name ?? i}
+              data-job-id={w.job_id ?? ''}
+              data-worker={w.worker_name ?? ''}
+            >
+              <td>{w.job_id ?? '—'}</td>
+              <td>{w.state}</td>
+              <td title={w.reason}>{where}</td>
+              <td>{timeLeft(w)}</td>
+              <td title={w.worker_address ?? ''}>{w.worker_name ?? ''}</td>
+              <td>{formatBytes(w.memory_bytes)}</td>
+              <td>{w.tasks ?? ''}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** One-click worker counts: 0, 1, 2, 4, 8… up to the profile's maximum (always included). */
+export function presets(max: number): number[] {
+  const values = [0];
+  for (let v = 1; v < max; v *= 2) {
+    values.push(v);
+  }
+  if (max > 0) {
+    values.push(max);
+  }
+  return values.length > 7 ? [...values.slice(0, 6), max] : values;
+}
+
+/** One Dask cluster: what it asked for and has, scale buttons, adapt, and its worker jobs. */
+export function ClusterCard(props: IClusterCardProps): JSX.Element {
+  const { cluster, current, now, trans } = props;
+  const { requested, pending, running, connected } = cluster.counts;
+  const max = cluster.profile.max_workers;
+  const [target, setTarget] = React.useState(String(requested));
+  const [expanded, setExpanded] = React.useState(false);
+  const [adaptMin, setAdaptMin] = React.useState(
+    String(cluster.adapt?.minimum ?? 0)
+  );
+  const [adaptMax, setAdaptMax] = React.useState(
+    String(cluster.adapt?.maximum ?? Math.min(4, max))
+  );
+  React.useEffect(() => setTarget(String(requested)), [requested]);
+  const parts = progressParts(cluster);
+  const n = Number(target);
+  const validTarget = /^\d+$/.test(target) && n >= 0 && n <= max;
+  const scaleTo = (value: number) =>
+    props.onScale(cluster, Math.max(0, Math.min(max, value)));
+  const p = cluster.profile;
+  const shape = [
+    `${p.cores} ${trans('cores')}`,
+    p.memory,
+    p.gres,
+    p.walltime,
+    p.partition
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const idle =
+    cluster.idle_since !== null && connected > 0
+      ? `${trans('idle since')} ${relativeTime(cluster.idle_since * 1000, now)}`
+      : '';
+  return (
+    <article
+      className={`jp-HpcCluster${current ? ' jp-mod-current' : ''}`}
+      data-cluster-id={cluster.id}
+      aria-label={`${trans('Dask cluster')} ${cluster.name}`}
+    >
+      <header className="jp-HpcCluster-header">
+        <span className="jp-HpcCluster-name">{cluster.name}</span>
+        <span className={`jp-HpcCluster-status jp-mod-${cluster.status}`}>
+          {cluster.status}
+        </span>
+        {current ? (
+          <span className="jp-HpcCluster-current">
+            {trans('this notebook')}
+          </span>
+        ) : null}
+      </header>
+      <div className="jp-HpcCluster-shape" title={cluster.python}>
+        {p.name} · {shape}
+      </div>
+      {cluster.error ? (
+        <div className="jp-HpcBanner jp-mod-error" role="alert">
+          {cluster.error}
+        </div>
+      ) : null}
+      <div
+        className="jp-HpcCluster-counts"
+        aria-label={trans('Workers')}
+        data-requested={requested}
+        data-pending={pending}
+        data-running={running}
+        data-connected={connected}
+      >
+        <span>
+          <b>{connected}</b> {trans('connected')}
+        </span>
+        <span>
+          <b>{running}</b> {trans('running')}
+        </span>
+        <span>
+          <b>{pending}</b> {trans('pending')}
+        </span>
+        <span>
+          {trans('of')} <b>{requested}</b> {trans('requested')}
+        </span>
+        {idle ? <span className="jp-HpcCluster-idle">{idle}</span> : null}
+      </div>
+      <div className="jp-HpcCluster-progress" aria-hidden="true">
+        <span
+          className="jp-HpcCluster-progressConnected"
+          style={{ width: `${parts.connected * 100}%` }}
+        />
+        <span
+          className="jp-HpcCluster-progressStarting"
+          style={{ width: `${parts.starting * 100}%` }}
+        />
+        <span
+          className="jp-HpcCluster-progressPending"
+          style={{ width: `${parts.pending * 100}%` }}
+        />
+      </div>
+      <div className="jp-HpcCluster-scale">
+        <button
+          aria-label={trans('One worker fewer')}
+          disabled={requested <= 0}
+          onClick={() => scaleTo(requested - 1)}
+        >
+          −
+        </button>
+        <input
+          type="number"
+          min={0}
+          max={max}
+          value={target}
+          aria-label={trans('Workers wanted')}
+          aria-invalid={!validTarget}
+          onChange={e => setTarget(e.target.value)}
+          onKeyDown={e => {
+            if (e.key === 'Enter' && validTarget) {
+              scaleTo(n);
+            }
+          }}
+        />
+        <button
+          aria-label={trans('One worker more')}
+          disabled={requested >= max}
+          onClick={() => scaleTo(requested + 1)}
+        >
+          +
+        </button>
+        <button
+          className="jp-HpcCluster-apply"
+          disabled={!validTarget || n === requested}
+          onClick={() => scaleTo(n)}
+        >
+          {trans('Scale')}
+        </button>
+        <span className="jp-HpcCluster-max">
+          {trans('max')} {max}
+        </span>
+      </div>
+      <div className="jp-HpcCluster-presets" aria-label={trans('Scale to')}>
+        {presets(max).map(value => (
+          <button
+            key={value}
+            aria-label={`${trans('Scale to')} ${value} ${trans('workers')}`}
+            className={value === requested ? 'jp-mod-active' : ''}
+            disabled={value === requested}
+            onClick={() => scaleTo(value)}
+          >
+            {value}
+          </button>
+        ))}
+      </div>
+      <div className="jp-HpcCluster-adapt">
+        <label>
+          <input
+            type="checkbox"
+            checked={cluster.adapt !== null}
+            onChange={e =>
+              e.target.checked
+                ? props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
+                : props.onScale(cluster, requested)
+            }
+          />
+          {trans('Adapt between')}
+        </label>
+        <input
+          type="number"
+          min={0}
+          max={max}
+          value={adaptMin}
+          aria-label={trans('Adapt minimum')}
+          onChange={e => setAdaptMin(e.target.value)}
+        />
+        <span>{trans('and')}</span>
+        <input
+          type="number"
+          min={0}
+          max={max}
+          value={adaptMax}
+          aria-label={trans('Adapt maximum')}
+          onChange={e => setAdaptMax(e.target.value)}
+        />
+        {cluster.adapt !== null ? (
+          <button
+            onClick={() =>
+              props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
+            }
+          >
+            {trans('Apply')}
+          </button>
+        ) : null}
+      </div>
+      <div className="jp-HpcCluster-actions">
+        <button onClick={() => props.onConnect(cluster)}>
+          {trans('Connect notebook')}
+        </button>
+        <button onClick={() => props.onDashboard(cluster)}>
+          {trans('Dashboard')}
+        </button>
+        <button
+          className="jp-mod-warn"
+          onClick={() => props.onShutdown(cluster)}
+        >
+          {trans('Shut down')}
+        </button>
+        <button
+          className="jp-HpcCluster-expand"
+          aria-expanded={expanded}
+          onClick={() => setExpanded(!expanded)}
+        >
+          {expanded ? trans('Hide jobs') : trans('Worker jobs')} (
+          {cluster.workers.length})
+        </button>
+      </div>
+      {expanded ? (
+        <WorkerRows workers={cluster.workers} now={now} trans={trans} />
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,137 @@
+import * as React from 'react';
+
+import { ICluster, IProfileChoice } from '../api';
+import { ClusterCard, IClusterCallbacks } from '../components/ClusterCard';
+import { NewClusterForm } from '../components/NewClusterForm';
+import { IHpcModel } from '../tokens';
+
+export interface IDaskSectionProps extends IClusterCallbacks {
+  model: IHpcModel;
+  /** path of the active notebook, if one is open */
+  notebook: string | null;
+  onCreate: (
+    profile: string,
+    overrides: Record<string, string | number>
+  ) => Promise<ICluster | null>;
+  trans: (text: string) => string;
+  /** changes when someone asked (e.g. from the palette) for the new-cluster form */
+  formRequest: number;
+}
+
+function useNow(ms: number): number {
+  const [now, setNow] = React.useState(Date.now());
+  React.useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
+/** The user's Dask clusters as cards, and the form that makes a new one. */
+export function DaskSection(props: IDaskSectionProps): JSX.Element {
+  const { model, notebook, trans } = props;
+  const now = useNow(5000);
+  const [choices, setChoices] = React.useState<IProfileChoice[] | null>(null);
+  const [formError, setFormError] = React.useState<string | null>(null);
+  const [creating, setCreating] = React.useState(false);
+  const [newest, setNewest] = React.useState<string | null>(null);
+  const current = model.clusterForNotebook(notebook);
+  const listRef = React.useRef<HTMLDivElement>(null);
+
+  React.useEffect(() => {
+    // after "Create", bring the new card into view
+    if (newest && listRef.current) {
+      listRef.current
+        .querySelector(`[data-cluster-id="${newest}"]`)
+        ?.scrollIntoView({ block: 'nearest' });
+    }
+  }, [newest, model.clusters.length]);
+
+  const openForm = async () => {
+    setFormError(null);
+    try {
+      setChoices(await model.profiles());
+    } catch (error) {
+      setFormError(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  React.useEffect(() => {
+    if (props.formRequest > 0) {
+      void openForm();
+    }
+  }, [props.formRequest]);
+
+  return (
+    <section className="jp-HpcDask" aria-label={trans('Dask clusters')}>
+      <div className="jp-HpcDask-toolbar">
+        <button
+          className="jp-HpcDask-new"
+          onClick={() => void openForm()}
+          disabled={choices !== null}
+        >
+          {trans('New cluster')}
+        </button>
+        <span className="jp-HpcDask-note">
+          {notebook
+            ? `${trans('for')} ${notebook}`
+            : trans('Open a notebook to create a cluster for it')}
+        </span>
+      </div>
+      {formError ? (
+        <div className="jp-HpcBanner jp-mod-error" role="alert">
+          {formError}
+        </div>
+      ) : null}
+      {choices !== null ? (
+        <NewClusterForm
+          choices={choices}
+          notebook={notebook}
+          busy={creating}
+          trans={trans}
+          onCancel={() => setChoices(null)}
+          onCreate={async (profile, overrides) => {
+            setCreating(true);
+            setFormError(null);
+            try {
+              const made = await props.onCreate(profile, overrides);
+              if (made) {
+                setNewest(made.id);
+                setChoices(null);
+              }
+            } catch (error) {
+              setFormError(
+                error instanceof Error ? error.message : String(error)
+              );
+            } finally {
+              setCreating(false);
+            }
+          }}
+        />
+      ) : null}
+      <div className="jp-HpcDask-list" ref={listRef}>
+        {model.clusters.length === 0 && choices === null ? (
+          <div className="jp-HpcEmpty">
+            {trans(
+              'No Dask clusters yet. “New cluster” starts one whose workers are Slurm jobs running this notebook’s Python.'
+            )}
+          </div>
+        ) : null}
+        {model.clusters.map(cluster => (
+          <ClusterCard
+            key={cluster.id}
+            cluster={cluster}
+            current={current?.id === cluster.id}
+            now={now}
+            trans={trans}
+            onScale={props.onScale}
+            onAdapt={props.onAdapt}
+            onConnect={props.onConnect}
+            onDashboard={props.onDashboard}
+            onShutdown={props.onShutdown}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

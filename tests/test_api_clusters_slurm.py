@@ -1,0 +1,206 @@
+"""Dask clusters through the API of real servers run as alice and bob on the sandbox Slurm.
+
+Covers what a person does from the panel: create from a profile for a notebook's kernel, scale
+0 -> 3 -> 1 -> 0 (checked in squeue and in Dask), a dask.array computation in that kernel through
+the connect code, the dashboard through dask-labextension's proxy, privacy between users, and no
+orphan jobs after a kill -9 of the server or a normal shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from sandbox import cancel, require_slurm
+from servers import ServerProcess
+
+pytestmark = pytest.mark.slurm
+
+T = TypeVar("T")
+
+
+def tagged_jobs(user: str, tag: str) -> dict[str, str]:
+    """Job id -> state of `user`'s live jobs named `tag`, from squeue."""
+    out = subprocess.run(
+        ["squeue", "--noheader", "-u", user, "-n", tag, "-t", "PD,CF,R,S", "-o", "%i %T"],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout  # fmt: skip
+    return dict(line.split() for line in out.splitlines() if line.strip())
+
+
+def all_tagged(user: str) -> list[str]:
+    out = subprocess.run(
+        ["squeue", "--noheader", "-u", user, "-o", "%i %j"],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout  # fmt: skip
+    return [line.split()[0] for line in out.splitlines() if " hpc-lab-" in line]
+
+
+async def until(check: Callable[[], Awaitable[T | None] | T | None], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.5)
+
+
+def new_server(user: str) -> ServerProcess:
+    return ServerProcess(user=user, backend="slurm", worker_interface="lo", start_interval=3600.0)
+
+
+@pytest.fixture
+def servers(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[dict[str, ServerProcess]]:
+    require_slurm()
+    for user in ("alice", "bob"):
+        cancel(all_tagged(user))
+    started: dict[str, ServerProcess] = {}
+    try:
+        for user in ("alice", "bob"):
+            started[user] = new_server(user)
+            jp_asyncio_loop.run_until_complete(started[user].wait_ready())
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+        left = all_tagged("alice") + all_tagged("bob")
+        cancel(left)
+        assert not left, f"worker jobs left after the servers stopped: {left}"
+
+
+async def counts(server: ServerProcess, cid: str, **want: int) -> dict[str, Any] | None:
+    code, info = await server.api(f"clusters/{cid}")
+    assert code == 200, info
+    return info if all(info["counts"][k] == v for k, v in want.items()) else None  # type: ignore[no-any-return]
+
+
+async def new_kernel(server: ServerProcess) -> str:
+    code, raw, _ = await server.request("api/kernels", "POST", {"name": "python3"})
+    assert code == 201, raw
+    return str(json.loads(raw)["id"])
+
+
+async def test_a_notebooks_cluster_end_to_end(servers: dict[str, ServerProcess]) -> None:
+    alice, bob = servers["alice"], servers["bob"]
+    kernel = await new_kernel(alice)
+    python = (await alice.execute(kernel, "import sys; print(sys.executable)")).strip()
+
+    code, body = await alice.api("profiles")
+    assert code == 200
+    choices = {c["profile"]["name"]: c for c in body["profiles"]}
+    assert {"small", "medium", "gpu"} <= set(choices)
+    gres = next(f for f in choices["gpu"]["fields"] if f["name"] == "gres")
+    assert gres["choices"] == ["", "gpu:1", "gpu:2"]  # node3-4 declare 2 GPUs each
+
+    request = {"profile": "small", "kernel_id": kernel, "notebook": "analysis.ipynb"}
+    code, info = await alice.api("clusters", "POST", request)
+    assert code == 201, info
+    cid, tag = info["id"], info["name"]
+    assert info["python"] == python and info["owner"] == "alice" and info["notebook"] == "analysis.ipynb"
+
+    # The dashboard, through dask-labextension's proxy on the server.
+    assert info["dashboard_path"] and info["dashboard_path"].startswith("dask/dashboard/")
+    code, _, _ = await alice.request(f"{info['dashboard_path']}/individual-plots.json")
+    assert code == 200
+
+    # bob sees nothing of it and cannot act on it.
+    code, listed = await bob.api("clusters")
+    assert code == 200 and listed["clusters"] == []
+    for method, path, body in (
+        ("GET", f"clusters/{cid}", None),
+        ("POST", f"clusters/{cid}/scale", {"n": 0}),
+        ("DELETE", f"clusters/{cid}", None),
+    ):
+        code, answer = await bob.api(path, method, body)
+        assert code == 404, (path, answer)
+
+    for n in (3, 1, 0):
+        code, info = await alice.api(f"clusters/{cid}/scale", "POST", {"n": n})
+        assert code == 200, info
+        await until(lambda n=n: len(tagged_jobs("alice", tag)) == n, 90, f"{n} jobs in squeue")  # type: ignore[misc]
+        info = await until(lambda n=n: counts(alice, cid, connected=n, running=n), 120, f"{n} connected")  # type: ignore[misc]
+        jobs = tagged_jobs("alice", tag)
+        assert {w["job_id"] for w in info["workers"] if w["job_id"]} == set(jobs)
+        assert all(w["node"] in ("node1", "node2") for w in info["workers"])
+        if n == 3:
+            # Connect from the notebook's kernel and compute there.
+            out = await alice.execute(
+                kernel,
+                info["connect_code"] + "import dask.array as da\n"
+                "x = da.ones((2000, 2000), chunks=(500, 500))\n"
+                "print(int((x + x.T).sum().compute()), len(client.scheduler_info()['workers']))\n"
+                "print(set(client.run(lambda: __import__('sys').executable).values()))\n",
+            )
+            lines = out.strip().splitlines()
+            assert lines[-2] == f"{2 * 2000 * 2000} 3"
+            assert lines[-1] == repr({python})
+
+    code, closed = await alice.api(f"clusters/{cid}", "DELETE")
+    assert code == 200 and closed["status"] == "closed"
+    assert tagged_jobs("alice", tag) == {}
+
+
+async def test_kill_9_leaves_no_orphans_after_restart(servers: dict[str, ServerProcess]) -> None:
+    alice, bob = servers["alice"], servers["bob"]
+    # bob's cluster must survive alice's cleanup.
+    code, bobs = await bob.api("clusters", "POST", {"profile": "small"})
+    assert code == 201, bobs
+    await bob.api(f"clusters/{bobs['id']}/scale", "POST", {"n": 1})
+    # 8 cores per job on the 2 debug nodes: 2 run, 2 wait, so they cannot simply time out by themselves.
+    code, info = await alice.api("clusters", "POST", {"profile": "small", "overrides": {"cores": 8}})
+    assert code == 201, info
+    code, info = await alice.api(f"clusters/{info['id']}/scale", "POST", {"n": 4})
+    assert code == 200, info
+    tag = info["name"]
+    await until(lambda: len(tagged_jobs("alice", tag)) == 4, 60, "4 jobs in squeue")
+
+    os.kill(alice.server_pid(), signal.SIGKILL)
+    alice.proc.wait(30)
+    await asyncio.sleep(2)
+    assert len(tagged_jobs("alice", tag)) == 4, "the jobs outlive a killed server"
+
+    servers["alice"] = restarted = new_server("alice")
+    await restarted.wait_ready()
+    await until(lambda: not tagged_jobs("alice", tag), 60, "orphans cancelled after restart")
+    code, listed = await restarted.api("clusters")
+    assert listed["clusters"] == []
+    assert len(tagged_jobs("bob", bobs["name"])) == 1, "another user's jobs are not touched"
+
+
+async def test_server_shutdown_closes_clusters_and_cancels_jobs(servers: dict[str, ServerProcess]) -> None:
+    alice = servers["alice"]
+    code, info = await alice.api("clusters", "POST", {"profile": "small"})
+    assert code == 201, info
+    await alice.api(f"clusters/{info['id']}/scale", "POST", {"n": 2})
+    await until(lambda: len(tagged_jobs("alice", info["name"])) == 2, 60, "2 jobs in squeue")
+    os.kill(alice.server_pid(), signal.SIGTERM)
+    alice.proc.wait(90)
+    assert tagged_jobs("alice", info["name"]) == {}
+
+
+async def test_bad_requests_on_slurm_say_what_is_allowed(servers: dict[str, ServerProcess]) -> None:
+    alice = servers["alice"]
+    cases = [
+        ({"profile": "small", "overrides": {"walltime": "02:00:00"}}, "over partition debug's limit of"),
+        ({"profile": "small", "overrides": {"cores": 64}}, "cores must be 1 to 8"),
+        ({"profile": "small", "overrides": {"memory": "64GB"}}, "is more than a node of partition debug has"),
+        ({"profile": "small", "overrides": {"partition": "batch"}}, "does not let you change partition"),
+        ({"profile": "medium", "overrides": {"partition": "nope"}}, "not allowed partition 'nope'"),
+        ({"profile": "gpu", "overrides": {"gres": "gpu:9"}}, "more than 2 GPUs per node"),
+        ({"profile": "small", "overrides": {"processes": 3}}, "processes must divide cores"),
+    ]
+    for body, words in cases:
+        code, answer = await alice.api("clusters", "POST", body)
+        assert code == 400, (body, answer)
+        assert words in answer["message"], (body, answer["message"])
+    assert all_tagged("alice") == []

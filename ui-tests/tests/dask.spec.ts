@@ -1,0 +1,127 @@
+import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+
+const DOCS = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+/** Live jobs whose name starts with hpc-lab-, from squeue. */
+function workerJobs(): string[] {
+  return execFileSync(
+    'squeue',
+    ['--noheader', '-t', 'PD,CF,R', '-o', '%i %j'],
+    { encoding: 'utf-8' }
+  )
+    .split('\n')
+    .filter(line => line.includes(' hpc-lab-'));
+}
+
+test.describe('HPC panel Dask clusters', () => {
+  test.setTimeout(300_000);
+
+  test.afterEach(async ({ page }) => {
+    // whatever happened, leave no cluster (and so no worker job) behind
+    await page.evaluate(async () => {
+      const xsrf = document.cookie.match(/_xsrf=([^;]+)/)?.[1] ?? '';
+      const api = '/hpc-lab-ext/api/v1/clusters';
+      const { clusters } = await (await fetch(api)).json();
+      for (const c of clusters) {
+        await fetch(`${api}/${c.id}`, {
+          method: 'DELETE',
+          headers: { 'X-XSRFToken': xsrf }
+        });
+      }
+    });
+  });
+
+  test('a cluster for the notebook: create, scale, connect, compute, shut down', async ({
+    page
+  }, testInfo) => {
+    await page.notebook.createNew('dask-flow.ipynb');
+    await page.notebook.setCell(0, 'code', 'import sys; print(sys.executable)');
+    await page.notebook.runCell(0, true);
+
+    await page.sidebar.openTab('hpc-lab-ext-panel');
+    await page.locator('#jp-HpcPanel-tab-dask').click();
+    await expect(page.locator('.jp-HpcDask-note')).toContainText(
+      'dask-flow.ipynb'
+    );
+    await page.getByRole('button', { name: 'New cluster' }).click();
+    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    await form.locator('select').first().selectOption('small');
+    await expect(form.locator('input[name="cores"]')).toHaveAttribute(
+      'max',
+      '8'
+    );
+    await form.getByRole('button', { name: 'Create cluster' }).click();
+
+    const card = page.locator('.jp-HpcCluster').first();
+    await expect(card).toBeVisible({ timeout: 60_000 });
+    await expect(card).toContainText('this notebook');
+
+    // Scale to 2 with the buttons, and watch the jobs connect.
+    await card.getByRole('button', { name: 'Scale to 2 workers' }).click();
+    const counts = card.locator('.jp-HpcCluster-counts');
+    await expect(counts).toContainText('2 connected', { timeout: 120_000 });
+    await card.getByRole('button', { name: 'Worker jobs (2)' }).click();
+    await expect(card.locator('.jp-HpcCluster-workers tbody tr')).toHaveCount(
+      2
+    );
+    expect(workerJobs()).toHaveLength(2);
+    await page.sidebar.setWidth(560);
+    await page.locator('.jp-HpcPanel').screenshot({
+      path:
+        process.env.HPC_UPDATE_DOCS === '1'
+          ? path.join(DOCS, 'dask.png')
+          : testInfo.outputPath('dask.png')
+    });
+
+    // Connect puts a client into the notebook; compute with it there.
+    await card.getByRole('button', { name: 'Connect notebook' }).click();
+    await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2, {
+      timeout: 30_000
+    });
+    await expect(
+      page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-InputArea')
+    ).toContainText('Client(');
+    await page.notebook.addCell(
+      'code',
+      'import dask.array as da\nprint("sum", int(da.ones((1000, 1000), chunks=250).sum().compute()))'
+    );
+    await page.notebook.runCell(2, true);
+    expect(await page.notebook.getCellTextOutput(2)).toEqual(['sum 1000000\n']);
+
+    // Scale to 0 from the command palette, then shut down from the card.
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('hpc-lab-ext:scale-cluster', {
+        n: 0
+      });
+    });
+    await expect(counts).toContainText('0 connected', { timeout: 60_000 });
+    await expect.poll(() => workerJobs().length, { timeout: 30_000 }).toBe(0);
+
+    await card.getByRole('button', { name: 'Shut down' }).click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Shut down' })
+      .click();
+    await expect(page.locator('.jp-HpcCluster')).toHaveCount(0, {
+      timeout: 60_000
+    });
+  });
+
+  test('a bad value in the form gets the server’s message, not a crash', async ({
+    page
+  }) => {
+    await page.sidebar.openTab('hpc-lab-ext-panel');
+    await page.locator('#jp-HpcPanel-tab-dask').click();
+    await page.getByRole('button', { name: 'New cluster' }).click();
+    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    await form.locator('select').first().selectOption('small');
+    await form.locator('input[name="walltime"]').fill('05:00:00');
+    await form.getByRole('button', { name: 'Create cluster' }).click();
+    await expect(page.getByRole('alert')).toContainText(
+      "over partition debug's limit"
+    );
+    await expect(page.locator('.jp-HpcCluster')).toHaveCount(0);
+  });
+});

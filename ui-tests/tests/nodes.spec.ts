@@ -1,0 +1,65 @@
+import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+
+const DOCS = path.resolve(__dirname, '..', '..', 'docs', 'images');
+
+test.describe('HPC panel nodes', () => {
+  test('the heat map shows the four nodes and a job landing on node3', async ({
+    page
+  }, testInfo) => {
+    await page.sidebar.openTab('hpc-lab-ext-panel');
+    await page.getByRole('tab', { name: 'Nodes', exact: true }).click();
+    const batch = page.locator(
+      '.jp-HpcNodes-partition[data-partition="batch"]'
+    );
+    await expect(batch.locator('.jp-HpcNodes-cell')).toHaveCount(4, {
+      timeout: 20_000
+    });
+    const debug = page.locator(
+      '.jp-HpcNodes-partition[data-partition="debug"]'
+    );
+    await expect(debug.locator('.jp-HpcNodes-cell')).toHaveCount(2);
+    await expect(batch).toContainText('GPUs');
+
+    const id = execFileSync(
+      'sbatch',
+      [
+        '--parsable',
+        '--output=/dev/null',
+        '--chdir=/tmp',
+        '-p',
+        'batch',
+        '-w',
+        'node3',
+        '-c',
+        '4',
+        '--gres=gpu:1',
+        '-t',
+        '5',
+        '--wrap',
+        'sleep 60'
+      ],
+      { encoding: 'utf-8' }
+    ).trim();
+    try {
+      const node3 = batch.locator('.jp-HpcNodes-cell[data-node="node3"]');
+      await expect(node3).toHaveAttribute('data-fraction', '0.50', {
+        timeout: 20_000
+      });
+      await page.getByRole('radio', { name: 'GPU' }).click();
+      await expect(node3).toHaveAttribute('data-fraction', '0.50');
+      const node1 = batch.locator('.jp-HpcNodes-cell[data-node="node1"]');
+      await expect(node1).toHaveClass(/jp-mod-none/); // no GPUs there
+      await page.getByRole('radio', { name: 'CPU' }).click();
+      await page.locator('.jp-HpcPanel').screenshot({
+        path:
+          process.env.HPC_UPDATE_DOCS === '1'
+            ? path.join(DOCS, 'nodes.png')
+            : testInfo.outputPath('nodes.png')
+      });
+    } finally {
+      execFileSync('scancel', [id]);
+    }
+  });
+});
