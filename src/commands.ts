@@ -16,6 +16,8 @@ export interface ICommandOptions {
   showPanel: () => void;
   /** ask before cancelling a job */
   confirmCancel: () => boolean;
+  /** a job is being cancelled here (false: the cancel failed), so its end is no news */
+  cancelling?: (jobId: string, cancelling: boolean) => void;
 }
 
 const JOB_COMMANDS: [string, JobAction, string][] = [
@@ -75,9 +77,12 @@ export function addCommands(options: ICommandOptions): void {
             return;
           }
         }
+        const cancelling = action === 'cancel' ? options.cancelling : undefined;
+        cancelling?.(jobId, true);
         try {
           await model.jobAction(jobId, action);
         } catch (error) {
+          cancelling?.(jobId, false);
           const message =
             error instanceof Error ? error.message : String(error);
           Notification.error(`${trans(label)} ${jobId}: ${message}`, {

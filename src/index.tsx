@@ -18,6 +18,7 @@ import { addCommands } from './commands';
 import { currentNotebook } from './notebook';
 import { hpcIcon } from './icons';
 import { HpcModel } from './model';
+import { Notifier } from './notifications';
 import { CommandIDs, IHpcModel } from './tokens';
 import { NodeMetric } from './components/NodeHeatmap';
 import { DaskSection } from './widgets/DaskSection';
@@ -119,13 +120,22 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'hpc-lab-ext-panel');
 
+    const showPanel = (section?: Section) => {
+      if (section) {
+        panel.section = section;
+      }
+      shell.activateById(panel.id);
+    };
+    const notifier = new Notifier({ model, trans, showPanel });
+
     let confirmCancel = true;
     addCommands({
       app,
       model,
       trans,
-      showPanel: () => shell.activateById(panel.id),
-      confirmCancel: () => confirmCancel
+      showPanel: () => showPanel(),
+      confirmCancel: () => confirmCancel,
+      cancelling: (jobId, cancelling) => notifier.quiet(jobId, cancelling)
     });
     addClusterCommands({
       app,
@@ -138,13 +148,15 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       }
     });
     if (statusBar) {
+      const item = new WorkersStatus(model, tracker, trans, () =>
+        showPanel('dask')
+      );
       statusBar.registerStatusItem('hpc-lab-ext:workers', {
-        item: new WorkersStatus(model, tracker, trans, () =>
-          shell.activateById(panel.id)
-        ),
+        item,
         align: 'left',
         rank: 50,
-        isActive: () => true
+        isActive: () => item.isActive(),
+        activeStateChanged: item.activeChanged
       });
     }
     if (palette) {
@@ -169,11 +181,19 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
 
     if (settings) {
       void settings.load(PLUGIN_ID).then(loaded => {
+        // what the panel opens with; the panel's own controls change them afterwards
         model.scope = loaded.get('defaultScope').composite as JobScope;
         panel.section = loaded.get('defaultSection').composite as Section;
-        panel.metric = loaded.get('nodeMetric').composite as NodeMetric;
+        let metric: NodeMetric | null = null;
         const apply = () => {
           confirmCancel = loaded.get('confirmCancel').composite as boolean;
+          notifier.enabled = loaded.get('notifications').composite as boolean;
+          const nodeMetric = loaded.get('nodeMetric').composite as NodeMetric;
+          if (nodeMetric !== metric) {
+            // only when the setting itself changed, not on every other setting's change
+            metric = nodeMetric;
+            panel.metric = nodeMetric;
+          }
         };
         apply();
         loaded.changed.connect(apply);

@@ -15,6 +15,7 @@ import {
   IStatus,
   IUpdatesSocket,
   JobAction,
+  ApiError,
   JobScope,
   UpdateMessage,
   UpdatesSocketFactory,
@@ -108,7 +109,7 @@ export interface IHpcModelOptions {
  * All scheduler state the panel shows. The server pushes a snapshot and then deltas over a
  * websocket; while that is down the model polls the cached REST views. Views read the model and
  * listen to `changed`, which fires only when something they show is different. Nothing is
- * fetched while no view is visible.
+ * fetched while no view is visible and nothing listens in the background.
  */
 export class HpcModel implements IHpcModel {
   constructor(options: IHpcModelOptions = {}) {
@@ -116,16 +117,17 @@ export class HpcModel implements IHpcModel {
     this._openSocket =
       options.openSocket === undefined ? openUpdatesSocket : options.openSocket;
     this._scope = options.scope ?? 'me';
+    this._interval = options.interval ?? 5000;
     this._poll = new Poll({
       auto: false,
       factory: () => this._tick(),
       frequency: {
-        interval: options.interval ?? 5000,
+        interval: this._interval,
         backoff: true,
         max: 60 * 1000
       },
       name: 'hpc-lab-ext:model',
-      standby: () => (this._visible ? 'when-hidden' : true)
+      standby: () => (this._live ? 'when-hidden' : true)
     });
   }
 
@@ -172,6 +174,11 @@ export class HpcModel implements IHpcModel {
   /** This user's Dask clusters, newest last. */
   get clusters(): readonly ICluster[] {
     return this._clusters;
+  }
+
+  /** Why there are no Dask clusters on this server (e.g. Dask is not installed), else null. */
+  get clustersUnavailable(): string | null {
+    return this._clustersUnavailable;
   }
 
   /** The cluster made for a notebook, if any (the newest when there are several). */
@@ -259,15 +266,19 @@ export class HpcModel implements IHpcModel {
   }
 
   set visible(visible: boolean) {
-    if (visible === this._visible) {
-      return;
-    }
-    this._visible = visible;
-    if (visible) {
-      void this._poll.refresh();
-    } else {
-      this._disconnect();
-    }
+    this._setLive(() => (this._visible = visible));
+  }
+
+  /**
+   * Keep listening while no view is visible, for notifications and the status bar. Over the
+   * websocket this costs the server's one shared poll; REST polling slows down meanwhile.
+   */
+  get background(): boolean {
+    return this._background;
+  }
+
+  set background(background: boolean) {
+    this._setLive(() => (this._background = background));
   }
 
   get isDisposed(): boolean {
@@ -329,6 +340,31 @@ export class HpcModel implements IHpcModel {
     this._setState(next);
   }
 
+  private get _live(): boolean {
+    return this._visible || this._background;
+  }
+
+  private _setLive(change: () => void): void {
+    const wasLive = this._live;
+    change();
+    // when only the background listens, a REST poll need not be as quick
+    const { max } = this._poll.frequency;
+    this._poll.frequency = {
+      ...this._poll.frequency,
+      interval: this._visible
+        ? this._interval
+        : Math.min(this._interval * 6, max)
+    };
+    if (this._live === wasLive) {
+      return;
+    }
+    if (this._live) {
+      void this._poll.refresh();
+    } else {
+      this._disconnect();
+    }
+  }
+
   private _upsertCluster(cluster: ICluster): ICluster {
     const others = this._clusters.filter(c => c.id !== cluster.id);
     const index = this._clusters.findIndex(c => c.id === cluster.id);
@@ -372,7 +408,7 @@ export class HpcModel implements IHpcModel {
   }
 
   private async _tick(): Promise<void> {
-    if (!this._visible) {
+    if (!this._live) {
       return;
     }
     try {
@@ -398,9 +434,9 @@ export class HpcModel implements IHpcModel {
       // Until the socket delivers its snapshot, the cached REST views keep the panel current.
       const [snapshot, clusters] = await Promise.all([
         this._rest.snapshot(),
-        this._rest.clusters()
+        this._clustersOrNull()
       ]);
-      if (!this.connected) {
+      if (!this.connected && clusters !== null) {
         this._setClusters(clusters);
       }
       if (!this.connected) {
@@ -423,6 +459,28 @@ export class HpcModel implements IHpcModel {
     }
   }
 
+  /** The clusters, or null when this server has none to offer (501: Dask not installed). */
+  private async _clustersOrNull(): Promise<ICluster[] | null> {
+    try {
+      const clusters = await this._rest.clusters();
+      this._setClustersUnavailable(null);
+      return clusters;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 501) {
+        this._setClustersUnavailable(error.message);
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  private _setClustersUnavailable(reason: string | null): void {
+    if (reason !== this._clustersUnavailable) {
+      this._clustersUnavailable = reason;
+      this._changed.emit();
+    }
+  }
+
   private _disconnect(): void {
     this._socket?.close();
     this._socket = null;
@@ -435,7 +493,9 @@ export class HpcModel implements IHpcModel {
   private _socketLive = false;
   private _poll: Poll;
   private _scope: JobScope;
+  private _interval: number;
   private _visible = false;
+  private _background = false;
   private _state: ISchedulerState | null = null;
   private _jobsMemo: {
     key: { all: Map<string, IJob>; scope: JobScope; user: string | null };
@@ -444,6 +504,7 @@ export class HpcModel implements IHpcModel {
   private _status: IStatus | null = null;
   private _clusters: ICluster[] = [];
   private _clustersKey = '[]';
+  private _clustersUnavailable: string | null = null;
   private _error: string | null = null;
   private _changed = new Signal<this, void>(this);
 }

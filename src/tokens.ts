@@ -36,12 +36,17 @@ export interface IHpcModel extends IDisposable {
   /** Updates arrive by websocket (else by polling the REST API). */
   readonly connected: boolean;
   scope: JobScope;
+  /** A view of the model is visible: fetch and listen. */
   visible: boolean;
+  /** Keep listening while no view is visible (notifications, status bar). */
+  background: boolean;
   refresh(): Promise<void>;
   jobAction(jobId: string, action: JobAction): Promise<void>;
 
   /** This user's Dask clusters. */
   readonly clusters: readonly ICluster[];
+  /** Why this server offers no Dask clusters (e.g. Dask not installed), else null. */
+  readonly clustersUnavailable: string | null;
   clusterForNotebook(path: string | null): ICluster | null;
   profiles(): Promise<IProfileChoice[]>;
   createCluster(request: {

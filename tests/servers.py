@@ -12,7 +12,9 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -44,7 +46,9 @@ class ServerProcess:
         else:
             argv = ["runuser", "-u", user, "--", "env", f"HOME=/home/{user}", *argv]
             cwd = f"/home/{user}"
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+        # The log goes to a file: a pipe nobody reads fills up and blocks the server mid-request.
+        self.log = tempfile.NamedTemporaryFile(prefix="hpc-lab-server-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, cwd=cwd)
         self.client = AsyncHTTPClient()
 
     @property
@@ -78,7 +82,7 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                err = Path(self.log.name).read_text(errors="replace")
                 raise RuntimeError(f"server exited ({self.proc.returncode}): {err[-2000:]}")
             try:
                 code, _, _ = await self.request("api/status")
@@ -145,3 +149,5 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)

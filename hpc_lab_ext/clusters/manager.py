@@ -423,6 +423,11 @@ class ClusterManager:
 
     async def _release_if_idle(self, entry: _Entry) -> None:
         """Scale to 0 once no task has run for idle_timeout_s; the scheduler stays up."""
+        counts = self._info(entry).counts
+        if counts["running"] > counts["connected"]:
+            # Workers still starting: the idle clock starts once they could have been given work.
+            entry.last_action = time.time()
+            return
         idle = getattr(entry.cluster.scheduler, "idle_since", None)
         entry.idle_since = max(idle, entry.last_action) if idle is not None else None
         if entry.idle_since is None or time.time() - entry.idle_since < entry.profile.idle_timeout_s:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tornado.web import RequestHandler
 
 from .actions import JobActionHandler
+from .base import UnknownEndpointHandler
 from .clusters import (
     ClusterAdaptHandler,
     ClusterHandler,
@@ -30,4 +31,5 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/clusters/([^/]+)", ClusterHandler),
     (f"{API}/clusters/([^/]+)/scale", ClusterScaleHandler),
     (f"{API}/clusters/([^/]+)/adapt", ClusterAdaptHandler),
+    (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-from ..errors import BadRequest, HPCLabError
+from ..errors import BadRequest, HPCLabError, NotFound
 
 if TYPE_CHECKING:
     from ..app import HPCLabApp
@@ -88,3 +89,33 @@ class HPCLabHandler(APIHandler):
             raise BadRequest(
                 f"unknown query parameter {unknown[0][:40]!r}; allowed: {', '.join(allowed) or 'none'}"
             )
+
+
+class UnknownEndpointHandler(HPCLabHandler):
+    """Anything under the API prefix that no route matched: a JSON 404 naming the endpoints."""
+
+    def _unknown(self, *args: Any) -> None:
+        raise NotFound(
+            f"no endpoint {self.request.path[-200:]!r}; see GET status, jobs, nodes, partitions, profiles, "
+            "clusters (and POST jobs/<id>/cancel|hold|release, clusters/<id>/scale|adapt)"
+        )
+
+    @tornado.web.authenticated
+    def get(self, *args: Any) -> None:
+        self._unknown()
+
+    @tornado.web.authenticated
+    def post(self, *args: Any) -> None:
+        self._unknown()
+
+    @tornado.web.authenticated
+    def put(self, *args: Any) -> None:
+        self._unknown()
+
+    @tornado.web.authenticated
+    def patch(self, *args: Any) -> None:
+        self._unknown()
+
+    @tornado.web.authenticated
+    def delete(self, *args: Any) -> None:
+        self._unknown()

@@ -1,92 +1,216 @@
 import * as React from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
+import { Root, createRoot } from 'react-dom/client';
 
 import { IJob } from '../api';
-import { QueueTable, elapsedNow, jobActions } from '../components/QueueTable';
+import {
+  HEADER_HEIGHT,
+  IQueueTableProps,
+  QueueTable,
+  ROW_HEIGHT
+} from '../components/QueueTable';
+import { elapsedNow, jobActions } from '../components/jobText';
+import { baseJob as base, manyJobs } from './jobs';
 
-const base: IJob = {
-  id: '123_[1-5%2]',
-  name: 'Grüße | x',
-  user: 'alice',
-  partition: 'batch',
-  state: 'PENDING',
-  reason: 'Priority',
-  nodes: '',
-  node_count: 1,
-  cpus: 4,
-  memory_mb: 2048,
-  memory_per_cpu: false,
-  gres: 'gpu:a100:2',
-  submit_time: '2026-11-25T12:00:00',
-  start_time: '2026-11-25T14:00:00',
-  time_limit_s: 86400,
-  elapsed_s: 0,
-  priority: 1,
-  array_job_id: '123',
-  array_task_id: '[1-5%2]'
-};
+// jsdom lays nothing out: give the scroll viewport a size, as the virtualizer's docs advise for
+// tests, so it has a window of rows to render.
+const VIEWPORT = { width: 800, height: 400 };
+const sized = (dim: 'width' | 'height') =>
+  function (this: HTMLElement) {
+    return this.classList?.contains('jp-HpcQueue-scroll') ? VIEWPORT[dim] : 0;
+  };
+beforeAll(() => {
+  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+    configurable: true,
+    get: sized('height')
+  });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', {
+    configurable: true,
+    get: sized('width')
+  });
+});
+afterAll(() => {
+  delete (HTMLElement.prototype as any).clientHeight;
+  delete (HTMLElement.prototype as any).clientWidth;
+});
 
-describe('QueueTable', () => {
-  const now = Date.parse('2026-11-25T12:00:00');
-  const html = (jobs: IJob[], user: string | null = null) =>
-    renderToStaticMarkup(
-      <QueueTable
-        jobs={jobs}
-        now={now}
-        trans={t => t}
-        user={user}
-        onAction={() => undefined}
-      />
-    );
+let container: HTMLDivElement;
+let root: Root;
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+afterEach(() => {
+  React.act(() => root.unmount());
+  container.remove();
+});
 
+const now = Date.parse('2026-11-25T12:00:00');
+
+function render(props: Partial<IQueueTableProps> & { jobs: IJob[] }): void {
+  React.act(() =>
+    root.render(
+      <QueueTable now={now} trans={t => t} user={null} sort={null} {...props} />
+    )
+  );
+}
+
+const rows = () =>
+  Array.from(container.querySelectorAll<HTMLElement>('.jp-HpcQueue-row'));
+const row = (id: string) =>
+  container.querySelector<HTMLElement>(
+    `.jp-HpcQueue-row[data-job-id="${id}"]`
+  )!;
+
+describe('QueueTable rows', () => {
   it('shows a pending job with its reason in words and its expected start', () => {
-    const out = html([base]);
-    expect(out).toContain('123_[1-5%2]');
-    expect(out).toContain('Grüße | x');
-    expect(out).toContain('other jobs are ahead of it');
-    expect(out).toContain('starts in 2 h');
-    expect(out).toContain('2 GB');
-    expect(out).toContain('>2<'); // GPUs column
+    render({ jobs: [base] });
+    const text = row(base.id).textContent!;
+    expect(text).toContain('123_[1-5%2]');
+    expect(text).toContain('Grüße | x');
+    expect(text).toContain('other jobs are ahead of it');
+    expect(text).toContain('in 2 h');
+    expect(text).toContain('2 GB');
+    const cells = row(base.id).querySelectorAll('[role="gridcell"]');
+    expect(cells[7].textContent).toBe('2'); // GPUs
   });
 
   it('shows a running job with elapsed / limit and its nodes', () => {
-    const out = html([
-      {
-        ...base,
-        id: '77',
-        state: 'RUNNING',
-        reason: '',
-        nodes: 'node3',
-        elapsed_s: 65,
-        time_limit_s: null
-      }
-    ]);
-    expect(out).toContain('data-job-id="77"');
-    expect(out).toContain('1:05 / ∞');
-    expect(out).toContain('node3');
-    expect(out).toContain('jp-mod-running');
+    render({
+      jobs: [
+        {
+          ...base,
+          id: '77',
+          state: 'RUNNING',
+          reason: '',
+          nodes: 'node3',
+          elapsed_s: 65,
+          time_limit_s: null,
+          start_time: null
+        }
+      ]
+    });
+    const r = row('77');
+    expect(r.textContent).toContain('1:05 / ∞');
+    expect(r.textContent).toContain('node3');
+    expect(r.className).toContain('jp-mod-running');
   });
 
   it('puts the job id in the first column', () => {
-    const out = html([base]);
-    const firstCell = out.match(/<td[^>]*>([^<]*)<\/td>/);
-    expect(firstCell?.[1]).toBe('123_[1-5%2]');
+    render({ jobs: [base] });
+    expect(row(base.id).querySelector('[role="gridcell"]')!.textContent).toBe(
+      '123_[1-5%2]'
+    );
+  });
+});
+
+describe('QueueTable virtual list', () => {
+  const jobs = manyJobs(10_000);
+
+  it('renders only a window of 10,000 rows, with the full count for assistive tech', () => {
+    render({ jobs });
+    const shown = rows();
+    const inView = Math.ceil((VIEWPORT.height - HEADER_HEIGHT) / ROW_HEIGHT);
+    expect(shown.length).toBeGreaterThanOrEqual(inView);
+    expect(shown.length).toBeLessThan(inView + 20);
+    expect(shown[0].dataset.jobId).toBe('1');
+    const grid = container.querySelector('[role="grid"]')!;
+    expect(grid.getAttribute('aria-rowcount')).toBe('10001');
+    const body = container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
+    expect(body.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+  });
+
+  it('renders the rows scrolled to', () => {
+    render({ jobs });
+    const scroller = container.querySelector<HTMLElement>(
+      '.jp-HpcQueue-scroll'
+    )!;
+    React.act(() => {
+      scroller.scrollTop = HEADER_HEIGHT + 5000 * ROW_HEIGHT;
+      scroller.dispatchEvent(new Event('scroll'));
+    });
+    const shown = rows().map(r => Number(r.dataset.index));
+    expect(shown).toContain(5000);
+    expect(shown).not.toContain(0);
+    expect(rows().length).toBeLessThan(40);
+    expect(row('5001').style.transform).toBe(
+      `translateY(${5000 * ROW_HEIGHT}px)`
+    );
+  });
+
+  it('keeps one row in the tab order and moves it with the arrow keys', () => {
+    render({ jobs });
+    const tabbable = () => rows().filter(r => r.tabIndex === 0);
+    expect(tabbable().map(r => r.dataset.jobId)).toEqual(['1']);
+    React.act(() => {
+      row('1').focus();
+      row('1').dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true })
+      );
+    });
+    expect(tabbable().map(r => r.dataset.jobId)).toEqual(['2']);
+    expect(document.activeElement).toBe(row('2'));
+  });
+});
+
+describe('QueueTable interaction', () => {
+  it('opens a job on click and on Enter', () => {
+    const onOpen = jest.fn();
+    render({ jobs: manyJobs(3), onOpen });
+    React.act(() => row('2').click());
+    expect(onOpen).toHaveBeenLastCalledWith(
+      expect.objectContaining({ id: '2' })
+    );
+    React.act(() => {
+      row('3').dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })
+      );
+    });
+    expect(onOpen).toHaveBeenLastCalledWith(
+      expect.objectContaining({ id: '3' })
+    );
+  });
+
+  it('marks the open job', () => {
+    render({ jobs: manyJobs(3), selected: '2' });
+    expect(row('2').getAttribute('aria-selected')).toBe('true');
+    expect(row('1').getAttribute('aria-selected')).toBe('false');
+  });
+
+  it('sorts from the column headers and says how it is sorted', () => {
+    const onSort = jest.fn();
+    render({
+      jobs: manyJobs(3),
+      sort: { key: 'cpus', descending: true },
+      onSort
+    });
+    const headers = Array.from(
+      container.querySelectorAll<HTMLElement>('[role="columnheader"]')
+    );
+    const cpus = headers.find(h => h.textContent!.startsWith('CPUs'))!;
+    expect(cpus.getAttribute('aria-sort')).toBe('descending');
+    expect(headers[0].getAttribute('aria-sort')).toBe('none');
+    React.act(() => headers[0].querySelector('button')!.click());
+    expect(onSort).toHaveBeenCalledWith('id');
+  });
+
+  it('acts on own jobs only, without opening them', () => {
+    const onAction = jest.fn();
+    const onOpen = jest.fn();
+    const jobs = manyJobs(2); // 1: bob, 2: alice
+    render({ jobs, user: 'alice', onAction, onOpen });
+    expect(row('1').querySelector('button')).toBeNull();
+    const cancel = row('2').querySelector<HTMLButtonElement>(
+      'button[aria-label="Cancel job 2"]'
+    )!;
+    React.act(() => cancel.click());
+    expect(onAction).toHaveBeenCalledWith(jobs[1], 'cancel');
+    expect(onOpen).not.toHaveBeenCalled();
   });
 });
 
 describe('job actions', () => {
-  const now = Date.parse('2026-11-25T12:00:00Z');
-  const render = (job: IJob, user: string | null) =>
-    renderToStaticMarkup(
-      <QueueTable
-        jobs={[job]}
-        now={now}
-        trans={t => t}
-        user={user}
-        onAction={() => undefined}
-      />
-    );
-
   it('offers what fits the state', () => {
     expect(jobActions(base)).toEqual(['hold', 'cancel']);
     expect(jobActions({ ...base, reason: 'JobHeldUser' })).toEqual([
@@ -97,22 +221,15 @@ describe('job actions', () => {
     expect(jobActions({ ...base, state: 'COMPLETING' })).toEqual([]);
   });
 
-  it('shows buttons only on the user’s own jobs', () => {
-    expect(render(base, 'alice')).toContain(
-      'aria-label="Cancel job 123_[1-5%2]"'
-    );
-    expect(render(base, 'bob')).not.toContain('Cancel');
-    expect(render(base, null)).not.toContain('Cancel');
-  });
-
   it('counts running time on from the start', () => {
+    const t = Date.parse('2026-11-25T12:00:00Z');
     const running = {
       ...base,
       state: 'RUNNING',
       start_time: '2026-11-25T11:58:00+00:00',
       elapsed_s: 60
     };
-    expect(elapsedNow(running, now)).toBe(120);
-    expect(elapsedNow({ ...running, start_time: null }, now)).toBe(60);
+    expect(elapsedNow(running, t)).toBe(120);
+    expect(elapsedNow({ ...running, start_time: null }, t)).toBe(60);
   });
 });

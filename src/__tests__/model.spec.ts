@@ -1,4 +1,5 @@
 import {
+  ApiError,
   ICluster,
   IDeltaMessage,
   IProfileChoice,
@@ -106,8 +107,12 @@ class FakeRest implements IRestClient {
   }
 
   clusterList: ICluster[] = [];
+  clustersError: Error | null = null;
 
   async clusters(): Promise<ICluster[]> {
+    if (this.clustersError) {
+      throw this.clustersError;
+    }
     return this.clusterList;
   }
 
@@ -242,6 +247,41 @@ describe('HpcModel over REST only', () => {
     await model.jobAction('1', 'hold');
     expect(rest.actions).toEqual([['1', 'hold']]);
     expect(rest.snapshots).toBeGreaterThan(before);
+  });
+
+  it('says why there are no clusters when Dask is not installed (501)', async () => {
+    rest.clustersError = new ApiError(
+      501,
+      "Dask clusters need the extension's dask extra on the server"
+    );
+    await model.refresh();
+    expect(model.error).toBeNull();
+    expect(model.jobs.map(j => j.id)).toEqual(['1']);
+    expect(model.clustersUnavailable).toContain('dask extra');
+    rest.clustersError = null;
+    await model.refresh();
+    expect(model.clustersUnavailable).toBeNull();
+  });
+
+  it('reports other cluster list errors as errors', async () => {
+    rest.clustersError = new ApiError(500, 'boom');
+    await model.refresh().catch(() => undefined);
+    expect(model.error).toBe('boom');
+  });
+
+  it('keeps listening while hidden when asked to (background)', async () => {
+    const quiet = new HpcModel({ rest, openSocket: null, interval: 10 });
+    await quiet.start();
+    const before = rest.snapshots;
+    quiet.background = true;
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(rest.snapshots).toBeGreaterThan(before);
+    quiet.background = false;
+    await new Promise(resolve => setTimeout(resolve, 30));
+    const stopped = rest.snapshots;
+    await new Promise(resolve => setTimeout(resolve, 100));
+    expect(rest.snapshots).toBe(stopped);
+    quiet.dispose();
   });
 
   it('does not poll while hidden', async () => {

@@ -126,6 +126,9 @@ export type JobScope = 'me' | 'all';
 
 export type JobAction = 'cancel' | 'hold' | 'release';
 
+/** Slurm job name prefix of Dask worker jobs (TAG_PREFIX in hpc_lab_ext/clusters/model.py). */
+export const WORKER_JOB_PREFIX = 'hpc-lab-';
+
 /** One Dask worker job of a cluster, joined to the Dask worker behind it when connected. */
 export interface IClusterWorker {
   job_id: string | null;

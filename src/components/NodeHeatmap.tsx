@@ -139,6 +139,7 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
                 const health = nodeHealth(node.state);
                 const shade =
                   fraction === null ? 0 : Math.round(fraction * 100);
+                const label = describeNode(node, trans);
                 return (
                   <div
                     key={node.name}
@@ -146,9 +147,9 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
                     data-node={node.name}
                     data-fraction={fraction === null ? '' : fraction.toFixed(2)}
                     style={{ ['--jp-hpc-fill' as any]: `${shade}%` }}
-                    title={describeNode(node, trans)}
+                    title={label}
                     tabIndex={0}
-                    aria-label={describeNode(node, trans)}
+                    aria-label={label}
                   >
                     <span className="jp-HpcNodes-cellName">{node.name}</span>
                     {health !== 'ok' ? (

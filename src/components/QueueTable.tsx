@@ -1,16 +1,26 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 
 import { IJob, JobAction } from '../api';
+import { describeReason, formatMemory, gpuCount, stateClass } from './format';
 import {
-  describeReason,
-  formatDuration,
-  formatMemory,
-  gpuCount,
-  relativeTime,
-  stateClass
-} from './format';
+  ACTION_LABELS,
+  absoluteTime,
+  expectedStartText,
+  jobActions,
+  timeText,
+  whereText
+} from './jobText';
+import { IQueueSort, SortKey } from './queueView';
+
+/** Rows have one fixed height, so the list can place any of 10,000 rows without measuring. */
+export const ROW_HEIGHT = 26;
+export const HEADER_HEIGHT = 28;
+/** Rows rendered beyond each edge of the viewport, so fast scrolling shows no gap. */
+const OVERSCAN = 8;
 
 export interface IQueueTableProps {
+  /** the rows to show, filtered and sorted */
   jobs: readonly IJob[];
   /** ms since the epoch, to render relative times */
   now: number;
@@ -18,132 +28,324 @@ export interface IQueueTableProps {
   /** the Unix user whose jobs may be acted on; null: no actions */
   user: string | null;
   onAction?: (job: IJob, action: JobAction) => void;
+  sort: IQueueSort | null;
+  onSort?: (key: SortKey) => void;
+  /** id of the job whose details are open */
+  selected?: string | null;
+  onOpen?: (job: IJob) => void;
 }
 
-/** The actions that make sense for a job in its current state. */
-export function jobActions(job: IJob): JobAction[] {
-  if (job.state === 'PENDING') {
-    return job.reason.startsWith('JobHeld')
-      ? ['release', 'cancel']
-      : ['hold', 'cancel'];
-  }
-  if (['RUNNING', 'SUSPENDED', 'CONFIGURING', 'REQUEUED'].includes(job.state)) {
-    return ['cancel'];
-  }
-  return [];
+interface IColumn {
+  key: SortKey;
+  label: string;
+  className?: string;
 }
 
-const ACTION_LABELS: Record<JobAction, string> = {
-  cancel: 'Cancel',
-  hold: 'Hold',
-  release: 'Release'
-};
+const COLUMNS: IColumn[] = [
+  { key: 'id', label: 'Job', className: 'jp-HpcQueue-id' },
+  { key: 'name', label: 'Name', className: 'jp-HpcQueue-name' },
+  { key: 'user', label: 'User' },
+  { key: 'partition', label: 'Partition' },
+  { key: 'state', label: 'State' },
+  { key: 'cpus', label: 'CPUs', className: 'jp-HpcQueue-num' },
+  { key: 'memory', label: 'Memory', className: 'jp-HpcQueue-num' },
+  { key: 'gpus', label: 'GPUs', className: 'jp-HpcQueue-num' },
+  { key: 'time', label: 'Time / limit' },
+  { key: 'start', label: 'Starts' },
+  { key: 'where', label: 'Nodes or reason', className: 'jp-HpcQueue-where' }
+];
 
-/** Elapsed seconds, counted on from the start time while the job runs. */
-export function elapsedNow(job: IJob, now: number): number {
-  if (job.state === 'RUNNING' && job.start_time) {
-    const start = Date.parse(job.start_time);
-    if (Number.isFinite(start)) {
-      return Math.max(job.elapsed_s, Math.floor((now - start) / 1000));
-    }
-  }
-  return job.elapsed_s;
+function cellClass(column: IColumn): string {
+  return `jp-HpcQueue-cell${column.className ? ` ${column.className}` : ''}`;
 }
 
-function timeCell(job: IJob, now: number): string {
-  const limit = formatDuration(job.time_limit_s);
-  if (job.state === 'PENDING') {
-    return limit;
-  }
-  return `${formatDuration(elapsedNow(job, now))} / ${limit}`;
+interface IRowProps {
+  job: IJob;
+  index: number;
+  top: number;
+  now: number;
+  trans: (text: string) => string;
+  canAct: boolean;
+  onAction?: (job: IJob, action: JobAction) => void;
+  selected: boolean;
+  tabbable: boolean;
+  onOpen: (index: number) => void;
+  onKey: (event: React.KeyboardEvent, index: number) => void;
+  onFocusRow: (index: number) => void;
 }
 
-function whenCell(
+/** The cells of one job, in column order. */
+function jobCells(
   job: IJob,
   now: number,
-  trans: (t: string) => string
-): string {
-  const reason = describeReason(job.reason);
-  if (job.state === 'PENDING') {
-    const start = job.start_time ? Date.parse(job.start_time) : NaN;
-    const eta = Number.isFinite(start)
-      ? `${trans('starts')} ${relativeTime(start, now)}`
-      : '';
-    return [reason, eta].filter(Boolean).join(' · ');
-  }
-  return job.nodes || reason;
+  trans: (text: string) => string
+): React.ReactNode[] {
+  const where = whereText(job);
+  const start = expectedStartText(job, now, trans);
+  return [
+    job.id,
+    <span title={job.name}>{job.name}</span>,
+    job.user,
+    job.partition,
+    <span className={`jp-HpcQueue-state jp-mod-${stateClass(job.state)}`}>
+      {job.state}
+    </span>,
+    job.cpus,
+    `${formatMemory(job.memory_mb)}${job.memory_per_cpu ? trans('/CPU') : ''}`,
+    gpuCount(job.gres) || '',
+    timeText(job, now),
+    start ? (
+      <span
+        title={`${trans('expected start')} ${absoluteTime(job.start_time)}`}
+      >
+        {start}
+      </span>
+    ) : (
+      ''
+    ),
+    <span
+      title={
+        job.reason && where !== job.nodes
+          ? `${describeReason(job.reason)} (${job.reason})`
+          : where
+      }
+    >
+      {where}
+    </span>
+  ];
 }
 
-/** The queue as a table: one row per job, id at the left. */
-export function QueueTable(props: IQueueTableProps): JSX.Element {
-  const { jobs, now, trans, user, onAction } = props;
+/** One job. */
+function QueueRowView(props: IRowProps): JSX.Element {
+  const { job, index, top, now, trans, canAct, onAction, selected } = props;
+  const cells = jobCells(job, now, trans);
   return (
-    <table className="jp-HpcQueue-table" aria-label={trans('Job queue')}>
-      <thead>
-        <tr>
-          <th>{trans('Job')}</th>
-          <th>{trans('Name')}</th>
-          <th>{trans('User')}</th>
-          <th>{trans('Partition')}</th>
-          <th>{trans('State')}</th>
-          <th className="jp-HpcQueue-num">{trans('CPUs')}</th>
-          <th className="jp-HpcQueue-num">{trans('Memory')}</th>
-          <th className="jp-HpcQueue-num">{trans('GPUs')}</th>
-          <th>{trans('Time / limit')}</th>
-          <th>{trans('Nodes or reason')}</th>
-          <th>
-            <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {jobs.map(job => (
-          <tr
-            key={job.id}
-            data-job-id={job.id}
-            className={`jp-HpcQueue-row jp-mod-${stateClass(job.state)}`}
-          >
-            <td className="jp-HpcQueue-id">{job.id}</td>
-            <td className="jp-HpcQueue-name" title={job.name}>
-              {job.name}
-            </td>
-            <td>{job.user}</td>
-            <td>{job.partition}</td>
-            <td>
-              <span
-                className={`jp-HpcQueue-state jp-mod-${stateClass(job.state)}`}
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-job-id={job.id}
+      data-index={index}
+      tabIndex={props.tabbable ? 0 : -1}
+      className={`jp-HpcQueue-row jp-HpcQueue-cols jp-mod-${stateClass(job.state)}${selected ? ' jp-mod-selected' : ''}`}
+      style={{ height: ROW_HEIGHT, transform: `translateY(${top}px)` }}
+      onClick={() => props.onOpen(index)}
+      onKeyDown={event => props.onKey(event, index)}
+      onFocus={() => props.onFocusRow(index)}
+    >
+      {COLUMNS.map((column, i) => (
+        <div key={column.key} role="gridcell" className={cellClass(column)}>
+          {cells[i]}
+        </div>
+      ))}
+      <div role="gridcell" className="jp-HpcQueue-cell jp-HpcQueue-actions">
+        {canAct && onAction
+          ? jobActions(job).map(action => (
+              <button
+                key={action}
+                className={`jp-HpcQueue-action jp-mod-${action}`}
+                title={`${trans(ACTION_LABELS[action])} ${job.id}`}
+                aria-label={`${trans(ACTION_LABELS[action])} ${trans('job')} ${job.id}`}
+                onClick={event => {
+                  event.stopPropagation(); // acting on a job does not open it
+                  onAction(job, action);
+                }}
               >
-                {job.state}
-              </span>
-            </td>
-            <td className="jp-HpcQueue-num">{job.cpus}</td>
-            <td className="jp-HpcQueue-num">
-              {formatMemory(job.memory_mb)}
-              {job.memory_per_cpu ? trans('/CPU') : ''}
-            </td>
-            <td className="jp-HpcQueue-num">{gpuCount(job.gres) || ''}</td>
-            <td>{timeCell(job, now)}</td>
-            <td className="jp-HpcQueue-where" title={job.reason || job.nodes}>
-              {whenCell(job, now, trans)}
-            </td>
-            <td className="jp-HpcQueue-actions">
-              {onAction && user !== null && job.user === user
-                ? jobActions(job).map(action => (
-                    <button
-                      key={action}
-                      className={`jp-HpcQueue-action jp-mod-${action}`}
-                      title={`${trans(ACTION_LABELS[action])} ${job.id}`}
-                      aria-label={`${trans(ACTION_LABELS[action])} ${trans('job')} ${job.id}`}
-                      onClick={() => onAction(job, action)}
-                    >
-                      {trans(ACTION_LABELS[action])}
-                    </button>
-                  ))
-                : null}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+                {trans(ACTION_LABELS[action])}
+              </button>
+            ))
+          : null}
+      </div>
+    </div>
+  );
+}
+
+/** Re-renders a row only when its record, place, selection or the clock changes. */
+const QueueRow = React.memo(QueueRowView);
+
+function SortHeader(props: {
+  column: IColumn;
+  sort: IQueueSort | null;
+  onSort?: (key: SortKey) => void;
+  trans: (text: string) => string;
+}): JSX.Element {
+  const { column, sort, onSort, trans } = props;
+  const sorted = sort?.key === column.key;
+  const direction = sorted
+    ? sort.descending
+      ? 'descending'
+      : 'ascending'
+    : 'none';
+  return (
+    <div
+      role="columnheader"
+      aria-sort={direction}
+      className={`${cellClass(column)}${sorted ? ' jp-mod-sorted' : ''}`}
+    >
+      <button
+        className="jp-HpcQueue-sortButton"
+        onClick={() => onSort?.(column.key)}
+        title={trans('Sort by this column')}
+      >
+        {trans(column.label)}
+        <span className="jp-HpcQueue-sortMark" aria-hidden="true">
+          {sorted ? (sort.descending ? '▼' : '▲') : ''}
+        </span>
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The queue as a virtual grid: a sticky header of sortable columns and fixed-height rows, of
+ * which only those in view (plus a few) are in the DOM. One row at a time is in the tab order;
+ * arrow keys, Page Up/Down, Home and End move between rows, Enter opens a job's details.
+ */
+export function QueueTable(props: IQueueTableProps): JSX.Element {
+  const { jobs, now, trans, user, onAction, sort, onSort, selected, onOpen } =
+    props;
+  const scrollRef = React.useRef<HTMLDivElement>(null);
+  // Items are keyed by index (the default): with fixed heights nothing is measured per job, and
+  // a delta that keeps the count does not make the virtualizer rebuild its 10,000 offsets.
+  const virtualizer = useVirtualizer({
+    count: jobs.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT
+  });
+  const [active, setActive] = React.useState(0);
+  const focusRequest = React.useRef<number | null>(null);
+
+  // Callbacks read the latest props through a ref, so rows keep equal props and skip renders.
+  const latest = React.useRef({ jobs, onOpen });
+  latest.current = { jobs, onOpen };
+
+  const open = React.useCallback((index: number) => {
+    const job = latest.current.jobs[index];
+    if (job) {
+      latest.current.onOpen?.(job);
+    }
+  }, []);
+
+  const onKey = React.useCallback(
+    (event: React.KeyboardEvent, index: number) => {
+      if (event.target !== event.currentTarget) {
+        return; // keys on the row's buttons are theirs
+      }
+      const last = latest.current.jobs.length - 1;
+      const page = Math.max(
+        1,
+        Math.floor(
+          ((scrollRef.current?.clientHeight ?? 0) - HEADER_HEIGHT) / ROW_HEIGHT
+        ) - 1
+      );
+      const targets: Record<string, number> = {
+        ArrowDown: index + 1,
+        ArrowUp: index - 1,
+        PageDown: index + page,
+        PageUp: index - page,
+        Home: 0,
+        End: last
+      };
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        open(index);
+        return;
+      }
+      const target = targets[event.key];
+      if (target === undefined) {
+        return;
+      }
+      event.preventDefault();
+      const next = Math.max(0, Math.min(last, target));
+      setActive(next);
+      focusRequest.current = next;
+      virtualizer.scrollToIndex(next);
+    },
+    [open, virtualizer]
+  );
+
+  // Focus the row the keyboard moved to once it is rendered.
+  React.useEffect(() => {
+    const index = focusRequest.current;
+    if (index === null) {
+      return;
+    }
+    const row = scrollRef.current?.querySelector<HTMLElement>(
+      `.jp-HpcQueue-row[data-index="${index}"]`
+    );
+    if (row) {
+      focusRequest.current = null;
+      row.focus({ preventScroll: true });
+    }
+  });
+
+  const items = virtualizer.getVirtualItems();
+  const current = Math.min(active, jobs.length - 1);
+  // The active row may be scrolled out of the DOM; then the first rendered row takes the tab stop.
+  const tabbable = items.some(item => item.index === current)
+    ? current
+    : (items[0]?.index ?? -1);
+  const canAct = (job: IJob) =>
+    onAction !== undefined && user !== null && job.user === user;
+
+  return (
+    <div className="jp-HpcQueue-scroll" ref={scrollRef}>
+      <div
+        className="jp-HpcQueue-table"
+        role="grid"
+        aria-label={trans('Job queue')}
+        aria-rowcount={jobs.length + 1}
+        aria-colcount={COLUMNS.length + 1}
+      >
+        <div
+          role="row"
+          aria-rowindex={1}
+          className="jp-HpcQueue-header jp-HpcQueue-cols"
+          style={{ height: HEADER_HEIGHT }}
+        >
+          {COLUMNS.map(column => (
+            <SortHeader
+              key={column.key}
+              column={column}
+              sort={sort}
+              onSort={onSort}
+              trans={trans}
+            />
+          ))}
+          <div role="columnheader" className="jp-HpcQueue-cell">
+            <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
+          </div>
+        </div>
+        <div
+          role="rowgroup"
+          className="jp-HpcQueue-body"
+          style={{ height: virtualizer.getTotalSize() }}
+        >
+          {items.map(item => {
+            const job = jobs[item.index];
+            return (
+              <QueueRow
+                key={job.id}
+                job={job}
+                index={item.index}
+                top={item.start - HEADER_HEIGHT}
+                now={now}
+                trans={trans}
+                canAct={canAct(job)}
+                onAction={onAction}
+                selected={job.id === selected}
+                tabbable={item.index === tabbable}
+                onOpen={open}
+                onKey={onKey}
+                onFocusRow={setActive}
+              />
+            );
+          })}
+        </div>
+      </div>
+    </div>
   );
 }

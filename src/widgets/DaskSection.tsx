@@ -36,6 +36,8 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
   const [creating, setCreating] = React.useState(false);
   const [newest, setNewest] = React.useState<string | null>(null);
   const current = model.clusterForNotebook(notebook);
+  // e.g. Dask is not installed on the server: the server's message says what to install
+  const unavailable = model.clustersUnavailable;
   const listRef = React.useRef<HTMLDivElement>(null);
 
   React.useEffect(() => {
@@ -68,7 +70,7 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
         <button
           className="jp-HpcDask-new"
           onClick={() => void openForm()}
-          disabled={choices !== null}
+          disabled={choices !== null || unavailable !== null}
         >
           {trans('New cluster')}
         </button>
@@ -110,7 +112,13 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
         />
       ) : null}
       <div className="jp-HpcDask-list" ref={listRef}>
-        {model.clusters.length === 0 && choices === null ? (
+        {unavailable !== null ? (
+          <div className="jp-HpcEmpty" role="status">
+            {trans('Dask clusters are not available on this server:')}{' '}
+            {unavailable}
+          </div>
+        ) : null}
+        {model.clusters.length === 0 && choices === null && !unavailable ? (
           <div className="jp-HpcEmpty">
             {trans(
               'No Dask clusters yet. “New cluster” starts one whose workers are Slurm jobs running this notebook’s Python.'

@@ -8,7 +8,11 @@ import { NodeMetric } from '../components/NodeHeatmap';
 import { StatusBanner } from '../components/StatusBanner';
 import { IHpcModel } from '../tokens';
 import { NodesSection } from './NodesSection';
-import { QueueSection } from './QueueSection';
+import {
+  DEFAULT_QUEUE_VIEW,
+  IQueueViewState,
+  QueueSection
+} from './QueueSection';
 
 export type Section = 'queue' | 'nodes' | 'dask';
 
@@ -45,6 +49,18 @@ export class HpcPanel extends ReactWidget {
   set metric(metric: NodeMetric) {
     if (metric !== this._metric) {
       this._metric = metric;
+      this._viewChanged.emit();
+    }
+  }
+
+  /** How the queue is filtered and sorted; kept while another section shows. */
+  get queueView(): IQueueViewState {
+    return this._queueView;
+  }
+
+  set queueView(view: IQueueViewState) {
+    if (view !== this._queueView) {
+      this._queueView = view;
       this._viewChanged.emit();
     }
   }
@@ -153,12 +169,21 @@ export class HpcPanel extends ReactWidget {
           </div>
         );
       default:
-        return <QueueSection model={model} trans={trans} onAction={onAction} />;
+        return (
+          <QueueSection
+            model={model}
+            trans={trans}
+            onAction={onAction}
+            view={this._queueView}
+            onView={view => (this.queueView = view)}
+          />
+        );
     }
   }
 
   private _section: Section = 'queue';
   private _metric: NodeMetric = 'cpu';
   private _formRequest = 0;
+  private _queueView: IQueueViewState = DEFAULT_QUEUE_VIEW;
   private _viewChanged = new Signal<this, void>(this);
 }

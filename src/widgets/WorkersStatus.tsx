@@ -1,11 +1,17 @@
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
+import { ICluster } from '../api';
+import { WorkersStatusText } from '../components/WorkersStatusText';
 import { currentNotebook } from '../notebook';
 import { IHpcModel } from '../tokens';
 
-/** Status bar: "N workers · M pending" for the active notebook's cluster; click opens the panel. */
+/**
+ * Status bar: "N workers · M pending" for the active notebook's cluster; click opens the panel.
+ * Shown only while the active notebook has a cluster (`isActive`, `activeChanged`).
+ */
 export class WorkersStatus extends ReactWidget {
   constructor(
     private readonly _model: IHpcModel,
@@ -15,36 +21,57 @@ export class WorkersStatus extends ReactWidget {
   ) {
     super();
     this.addClass('jp-HpcWorkersStatus');
-    _tracker?.currentChanged.connect(() => this.update());
+    _tracker?.currentChanged.connect(this._onChange, this);
+    _model.changed.connect(this._onChange, this);
+  }
+
+  /** The active notebook's cluster, if any. */
+  get cluster(): ICluster | null {
+    return this._model.clusterForNotebook(
+      currentNotebook(this._tracker)?.path ?? null
+    );
+  }
+
+  isActive(): boolean {
+    return this.cluster !== null;
+  }
+
+  /** Fires when the item may have to appear, go or change. */
+  get activeChanged(): ISignal<this, void> {
+    return this._activeChanged;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    Signal.clearData(this);
+    super.dispose();
   }
 
   protected render(): JSX.Element {
     return (
-      <UseSignal signal={this._model.changed}>
+      <UseSignal signal={this._activeChanged}>
         {() => {
-          const cluster = this._model.clusterForNotebook(
-            currentNotebook(this._tracker)?.path ?? null
-          );
+          const cluster = this.cluster;
           if (!cluster) {
             return <span />;
           }
-          const { connected, pending } = cluster.counts;
           return (
-            <span
-              className="jp-HpcWorkersStatus-text"
-              role="button"
-              tabIndex={0}
-              title={`${this._trans('Dask cluster')} ${cluster.name}`}
-              onClick={this._open}
-              onKeyDown={e => (e.key === 'Enter' ? this._open() : undefined)}
-            >
-              {connected}{' '}
-              {connected === 1 ? this._trans('worker') : this._trans('workers')}
-              {pending > 0 ? ` · ${pending} ${this._trans('pending')}` : ''}
-            </span>
+            <WorkersStatusText
+              cluster={cluster}
+              trans={this._trans}
+              onOpen={this._open}
+            />
           );
         }}
       </UseSignal>
     );
   }
+
+  private _onChange(): void {
+    this._activeChanged.emit();
+  }
+
+  private _activeChanged = new Signal<this, void>(this);
 }

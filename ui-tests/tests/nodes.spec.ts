@@ -22,6 +22,14 @@ test.describe('HPC panel nodes', () => {
     await expect(debug.locator('.jp-HpcNodes-cell')).toHaveCount(2);
     await expect(batch).toContainText('GPUs');
 
+    // Relative to what node3 already runs, so other jobs on the sandbox do not matter.
+    const node3 = batch.locator('.jp-HpcNodes-cell[data-node="node3"]');
+    const fraction = async () =>
+      Number(await node3.getAttribute('data-fraction'));
+    const cpuBefore = await fraction();
+    await page.getByRole('radio', { name: 'GPU' }).click();
+    const gpuBefore = await fraction();
+    await page.getByRole('radio', { name: 'CPU' }).click();
     const id = execFileSync(
       'sbatch',
       [
@@ -43,12 +51,16 @@ test.describe('HPC panel nodes', () => {
       { encoding: 'utf-8' }
     ).trim();
     try {
-      const node3 = batch.locator('.jp-HpcNodes-cell[data-node="node3"]');
-      await expect(node3).toHaveAttribute('data-fraction', '0.50', {
-        timeout: 20_000
-      });
+      await expect(node3).toHaveAttribute(
+        'data-fraction',
+        (cpuBefore + 0.5).toFixed(2),
+        { timeout: 20_000 }
+      );
       await page.getByRole('radio', { name: 'GPU' }).click();
-      await expect(node3).toHaveAttribute('data-fraction', '0.50');
+      await expect(node3).toHaveAttribute(
+        'data-fraction',
+        (gpuBefore + 0.5).toFixed(2)
+      );
       const node1 = batch.locator('.jp-HpcNodes-cell[data-node="node1"]');
       await expect(node1).toHaveClass(/jp-mod-none/); // no GPUs there
       await page.getByRole('radio', { name: 'CPU' }).click();

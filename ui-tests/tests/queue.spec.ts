@@ -1,4 +1,5 @@
-import { expect, test } from '@jupyterlab/galata';
+import { IJupyterLabPageFixture, expect, test } from '@jupyterlab/galata';
+import { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 
 /** Submit a real job to the sandbox Slurm; returns its id. */
@@ -13,6 +14,18 @@ function sbatch(args: string[]): string {
 
 function scontrol(args: string[]): void {
   execFileSync('scontrol', args, { encoding: 'utf-8' });
+}
+
+/**
+ * The row of a job. The queue is a virtual list: only rows in view are in the DOM, and the
+ * sandbox may hold thousands of other jobs (benchmarks), so filter to the job as a person would.
+ */
+async function jobRow(
+  page: IJupyterLabPageFixture,
+  id: string
+): Promise<Locator> {
+  await page.getByRole('searchbox', { name: 'Filter jobs by text' }).fill(id);
+  return page.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
 }
 
 test.describe('HPC panel queue', () => {
@@ -41,7 +54,7 @@ test.describe('HPC panel queue', () => {
       '--wrap',
       'sleep 6'
     ]);
-    const row = page.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
+    const row = await jobRow(page, id);
     try {
       await expect(row).toContainText('PENDING', { timeout: 20_000 });
       await expect(row).toContainText(name);
@@ -75,7 +88,7 @@ test.describe('HPC panel queue', () => {
       'sleep 60'
     ]);
     try {
-      const row = page.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
+      const row = await jobRow(page, id);
       await page.getByRole('radio', { name: 'All' }).click();
       await expect(row).toContainText('bob', { timeout: 20_000 });
       await page.getByRole('radio', { name: 'Mine' }).click();
@@ -99,7 +112,7 @@ test.describe('HPC panel queue', () => {
       '--wrap',
       'sleep 60'
     ]);
-    const row = page.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
+    const row = await jobRow(page, id);
     try {
       await expect(row).toContainText('PENDING', { timeout: 20_000 });
       await row.getByRole('button', { name: `Hold job ${id}` }).click();
@@ -117,6 +130,66 @@ test.describe('HPC panel queue', () => {
       } catch {
         // already gone
       }
+    }
+  });
+  test('filters the queue, sorts it and opens a job’s details', async ({
+    page
+  }) => {
+    const name = `filter test ${Date.now()}`;
+    const id = sbatch([
+      '--hold',
+      '-p',
+      'debug',
+      '-J',
+      name,
+      '-t',
+      '5',
+      '--wrap',
+      'sleep 60'
+    ]);
+    const row = await jobRow(page, id);
+    try {
+      await expect(row).toContainText('PENDING', { timeout: 20_000 });
+      const text = page.getByRole('searchbox', { name: 'Filter jobs by text' });
+      await text.fill(name);
+      await expect(page.locator('.jp-HpcQueue-row')).toHaveCount(1);
+      await expect(page.locator('.jp-HpcQueue-count')).toContainText('1 of');
+
+      await page
+        .getByRole('combobox', { name: 'Job state' })
+        .selectOption('running');
+      await expect(row).toHaveCount(0);
+      await page
+        .getByRole('combobox', { name: 'Job state' })
+        .selectOption('pending');
+      await page
+        .getByRole('combobox', { name: 'Partition' })
+        .selectOption('debug');
+      await expect(row).toHaveCount(1);
+
+      await row.click();
+      const details = page.getByRole('region', {
+        name: `Details of job ${id}`
+      });
+      await expect(details).toContainText('held by you (JobHeldUser)');
+      await expect(details).toContainText(name);
+      await details
+        .getByRole('button', { name: 'Close the job details' })
+        .click();
+      await expect(details).toHaveCount(0);
+      await row.focus();
+      await page.keyboard.press('Enter');
+      await expect(details).toBeVisible();
+
+      await page.getByRole('button', { name: 'Clear the filters' }).click();
+      await expect(text).toHaveValue('');
+      const header = page.getByRole('columnheader', { name: 'Job' });
+      await header.getByRole('button').click();
+      await expect(header).toHaveAttribute('aria-sort', 'ascending');
+      await header.getByRole('button').click();
+      await expect(header).toHaveAttribute('aria-sort', 'descending');
+    } finally {
+      execFileSync('scancel', [id]);
     }
   });
 });

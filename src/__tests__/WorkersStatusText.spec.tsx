@@ -1,0 +1,77 @@
+import * as React from 'react';
+import { Root, createRoot } from 'react-dom/client';
+
+import { ICluster } from '../api';
+import {
+  WorkersStatusText,
+  workersText
+} from '../components/WorkersStatusText';
+
+function cluster(connected: number, pending: number): ICluster {
+  return {
+    id: 'c1',
+    name: 'hpc-lab-c1',
+    notebook: 'work.ipynb',
+    counts: {
+      requested: connected + pending,
+      pending,
+      running: connected,
+      connected
+    }
+  } as ICluster;
+}
+
+const trans = (text: string) => text;
+
+describe('workersText', () => {
+  it('reads “N workers · M pending”', () => {
+    expect(workersText(cluster(3, 2), trans)).toBe('3 workers · 2 pending');
+    expect(workersText(cluster(0, 4), trans)).toBe('0 workers · 4 pending');
+    expect(workersText(cluster(1, 0), trans)).toBe('1 worker');
+  });
+});
+
+describe('WorkersStatusText', () => {
+  let container: HTMLDivElement;
+  let root: Root;
+
+  beforeAll(() => {
+    (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+  });
+  beforeEach(() => {
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    root = createRoot(container);
+  });
+  afterEach(() => {
+    React.act(() => root.unmount());
+    container.remove();
+  });
+
+  it('opens the panel on click and on Enter, and gives every count', () => {
+    let opened = 0;
+    React.act(() =>
+      root.render(
+        <WorkersStatusText
+          cluster={cluster(2, 1)}
+          trans={trans}
+          onOpen={() => opened++}
+        />
+      )
+    );
+    const item = container.querySelector<HTMLElement>(
+      '.jp-HpcWorkersStatus-text'
+    )!;
+    expect(item.textContent).toBe('2 workers · 1 pending');
+    expect(item.title).toContain(
+      '3 requested, 1 pending, 2 running, 2 connected'
+    );
+    React.act(() => item.click());
+    React.act(() => {
+      item.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })
+      );
+    });
+    expect(opened).toBe(2);
+  });
+});
