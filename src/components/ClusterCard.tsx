@@ -144,7 +144,7 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
     props.onScale(cluster, Math.max(0, Math.min(max, value)));
   const p = cluster.profile;
   const shape = [
-    `${p.cores} ${trans('cores')}`,
+    `${p.cores} ${p.cores === 1 ? trans('core') : trans('cores')}`,
     p.memory,
     p.gres,
     p.walltime,
