@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from .clusters.manager import ClusterManager
 
 
+def clusters_payload(manager: ClusterManager) -> dict[str, Any]:
+    """The user's clusters as GET clusters and the updates websocket give them."""
+    return {"clusters": [c.to_json() for c in manager.list()], "notice": manager.notice}
+
+
 def unix_user() -> str:
     """The Unix user the server runs as: the name the scheduler knows (not the Jupyter identity)."""
     try:
@@ -141,7 +146,7 @@ class HPCLabApp(ExtensionApp):
         self.clusters = self._cluster_manager()
         manager = self.clusters
         self.updates = UpdatesHub(
-            self.poller, clusters=(lambda: [c.to_json() for c in manager.list()]) if manager else None
+            self.poller, clusters=(lambda: clusters_payload(manager)) if manager else None
         )
         self.settings["hpc_lab_ext"] = self
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)

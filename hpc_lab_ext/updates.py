@@ -84,7 +84,7 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-ClustersSource = Callable[[], list[dict[str, Any]]]
+ClustersSource = Callable[[], dict[str, Any]]  # {"clusters": [...], "notice": str | None}
 
 
 class UpdatesHub:
@@ -132,7 +132,7 @@ class UpdatesHub:
         except Exception:
             log.exception("could not list the clusters for the updates")
             return None
-        return json.dumps({"type": "clusters", "clusters": clusters})
+        return json.dumps({"type": "clusters", **clusters})
 
     def push_clusters(self) -> None:
         """Send the clusters to every client that does not have them as they are now."""

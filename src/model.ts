@@ -181,6 +181,11 @@ export class HpcModel implements IHpcModel {
     return this._clustersUnavailable;
   }
 
+  /** What the server wants people to know about their clusters (e.g. orphans cancelled), else null. */
+  get clustersNotice(): string | null {
+    return this._clustersNotice;
+  }
+
   /** The cluster made for a notebook, if any (the newest when there are several). */
   clusterForNotebook(path: string | null): ICluster | null {
     if (!path) {
@@ -323,6 +328,7 @@ export class HpcModel implements IHpcModel {
     }
     if (message.type === 'clusters') {
       this._setClusters(message.clusters);
+      this._setClustersNotice(message.notice ?? null);
       return;
     }
     this._socketLive = true;
@@ -474,6 +480,13 @@ export class HpcModel implements IHpcModel {
     }
   }
 
+  private _setClustersNotice(notice: string | null): void {
+    if (notice !== this._clustersNotice) {
+      this._clustersNotice = notice;
+      this._changed.emit();
+    }
+  }
+
   private _setClustersUnavailable(reason: string | null): void {
     if (reason !== this._clustersUnavailable) {
       this._clustersUnavailable = reason;
@@ -502,6 +515,7 @@ export class HpcModel implements IHpcModel {
     jobs: IJob[];
   } | null = null;
   private _status: IStatus | null = null;
+  private _clustersNotice: string | null = null;
   private _clusters: ICluster[] = [];
   private _clustersKey = '[]';
   private _clustersUnavailable: string | null = null;

@@ -47,6 +47,8 @@ export interface IHpcModel extends IDisposable {
   readonly clusters: readonly ICluster[];
   /** Why this server offers no Dask clusters (e.g. Dask not installed), else null. */
   readonly clustersUnavailable: string | null;
+  /** What the server wants people to know about their clusters, else null. */
+  readonly clustersNotice: string | null;
   clusterForNotebook(path: string | null): ICluster | null;
   profiles(): Promise<IProfileChoice[]>;
   createCluster(request: {

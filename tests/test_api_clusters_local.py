@@ -81,7 +81,7 @@ async def test_updates_websocket_pushes_clusters(api: Any, jp_ws_fetch: Any) -> 
         first = json.loads(await ws.read_message())
         assert first["type"] == "snapshot"
         second = json.loads(await ws.read_message())
-        assert second == {"type": "clusters", "clusters": []}
+        assert second == {"type": "clusters", "clusters": [], "notice": None}
         code, info = await api("clusters", "POST", {"profile": "local"})
         assert code == 201
         deadline = time.monotonic() + 20

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -174,6 +175,7 @@ async def test_kill_9_leaves_no_orphans_after_restart(servers: dict[str, ServerP
     await until(lambda: not tagged_jobs("alice", tag), 60, "orphans cancelled after restart")
     code, listed = await restarted.api("clusters")
     assert listed["clusters"] == []
+    assert re.search(r"cancelled [1-4] worker job\(s\)", listed["notice"]), listed  # the panel says so
     assert len(tagged_jobs("bob", bobs["name"])) == 1, "another user's jobs are not touched"
 
 

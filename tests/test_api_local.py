@@ -157,7 +157,7 @@ async def test_updates_websocket_sends_the_snapshot(jp_ws_fetch: Any) -> None:
         assert message["nodes"][0]["cpus_total"] == os.cpu_count()
         assert message["partitions"][0]["name"] == "local"
         clusters = json.loads(await ws.read_message())
-        assert clusters == {"type": "clusters", "clusters": []}
+        assert clusters == {"type": "clusters", "clusters": [], "notice": None}
         ws.write_message(json.dumps({"type": "nonsense"}))
         reply = json.loads(await ws.read_message())
         assert reply["type"] == "error"

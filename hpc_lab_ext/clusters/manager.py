@@ -117,6 +117,8 @@ class ClusterManager:
         self.worker_interface = worker_interface
         self.worker_local_directory = worker_local_directory
         self._clusters: dict[str, _Entry] = {}
+        #: what people should know about their clusters that no cluster shows (e.g. orphans cancelled)
+        self.notice: str | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
 
@@ -398,6 +400,11 @@ class ClusterManager:
         cancelled = await self._cancel(orphans)
         if cancelled:
             log.info("cancelled %d orphaned worker job(s): %s", len(cancelled), ", ".join(cancelled))
+            self.notice = (
+                f"At {time.strftime('%H:%M')} this server cancelled {len(cancelled)} worker job(s) "
+                f"({', '.join(cancelled[:10])}{'…' if len(cancelled) > 10 else ''}) left by clusters of an "
+                "earlier server that stopped without closing them; create a new cluster to continue."
+            )
         return cancelled
 
     # ---- the watcher -----------------------------------------------------------------------------

@@ -64,7 +64,9 @@ class ClustersHandler(ClusterHandlerBase):
     @tornado.web.authenticated
     async def get(self) -> None:
         self.reject_unknown_query(())
-        self.write_json({"clusters": [c.to_json() for c in self.manager.list()]})
+        from ..app import clusters_payload
+
+        self.write_json(clusters_payload(self.manager))
 
     @tornado.web.authenticated
     async def post(self) -> None:

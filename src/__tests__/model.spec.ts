@@ -386,6 +386,25 @@ describe('HpcModel over the updates websocket', () => {
     expect(emitted).toBe(before + 1); // same list: no signal
   });
 
+  it('keeps the server’s notice about clusters until it changes', () => {
+    expect(model.clustersNotice).toBeNull();
+    socket.handlers!.onMessage({
+      type: 'clusters',
+      clusters: [],
+      notice: 'cancelled 2 worker job(s)'
+    });
+    expect(model.clustersNotice).toBe('cancelled 2 worker job(s)');
+    const before = emitted;
+    socket.handlers!.onMessage({
+      type: 'clusters',
+      clusters: [],
+      notice: 'cancelled 2 worker job(s)'
+    });
+    expect(emitted).toBe(before);
+    socket.handlers!.onMessage({ type: 'clusters', clusters: [] });
+    expect(model.clustersNotice).toBeNull();
+  });
+
   it('applies cluster action answers at once', async () => {
     await model.createCluster({
       profile: 'small',

@@ -117,6 +117,8 @@ export interface IErrorMessage {
 export interface IClustersMessage {
   type: 'clusters';
   clusters: ICluster[];
+  /** what the server wants people to know, e.g. orphaned worker jobs it cancelled at start */
+  notice?: string | null;
 }
 
 export type UpdateMessage =
@@ -210,4 +212,5 @@ export interface IProfileChoice {
 
 export interface IClusterList {
   clusters: ICluster[];
+  notice?: string | null;
 }

@@ -85,6 +85,11 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
           {formError}
         </div>
       ) : null}
+      {model.clustersNotice ? (
+        <div className="jp-HpcBanner jp-mod-info" role="status">
+          {model.clustersNotice}
+        </div>
+      ) : null}
       {choices !== null ? (
         <NewClusterForm
           choices={choices}
