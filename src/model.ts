@@ -3,6 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   ICluster,
+  IAdvice,
   IClusterList,
   IJob,
   IJobList,
@@ -36,6 +37,13 @@ export interface IRestClient {
   scaleCluster(id: string, n: number): Promise<ICluster>;
   adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster>;
   closeCluster(id: string): Promise<void>;
+  advice(request: IAdviceRequest): Promise<IAdvice>;
+}
+
+export interface IAdviceRequest {
+  profile: string;
+  overrides: Record<string, string | number>;
+  n: number;
 }
 
 export interface INewClusterRequest {
@@ -89,6 +97,7 @@ export const restClient: IRestClient = {
       `clusters/${encodeURIComponent(id)}/adapt`,
       post({ minimum, maximum })
     ),
+  advice: request => requestAPI<IAdvice>('advice', post(request)),
   closeCluster: async id => {
     await requestAPI(`clusters/${encodeURIComponent(id)}`, {
       method: 'DELETE'
@@ -197,6 +206,11 @@ export class HpcModel implements IHpcModel {
 
   async profiles(): Promise<IProfileChoice[]> {
     return this._rest.profiles();
+  }
+
+  /** When N workers would start, for the requested shape and the ones the profile allows instead. */
+  async advice(request: IAdviceRequest): Promise<IAdvice> {
+    return this._rest.advice(request);
   }
 
   async createCluster(request: INewClusterRequest): Promise<ICluster> {

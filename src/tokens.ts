@@ -7,6 +7,7 @@ import {
   IJob,
   INode,
   IPartition,
+  IAdvice,
   IProfileChoice,
   IStatus,
   JobAction,
@@ -51,6 +52,11 @@ export interface IHpcModel extends IDisposable {
   readonly clustersNotice: string | null;
   clusterForNotebook(path: string | null): ICluster | null;
   profiles(): Promise<IProfileChoice[]>;
+  advice(request: {
+    profile: string;
+    overrides: Record<string, string | number>;
+    n: number;
+  }): Promise<IAdvice>;
   createCluster(request: {
     profile: string;
     overrides: Record<string, string | number>;

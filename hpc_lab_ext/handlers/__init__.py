@@ -7,6 +7,7 @@ from tornado.web import RequestHandler
 from .actions import JobActionHandler
 from .base import UnknownEndpointHandler
 from .clusters import (
+    AdviceHandler,
     ClusterAdaptHandler,
     ClusterHandler,
     ClusterScaleHandler,
@@ -31,5 +32,6 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/clusters/([^/]+)", ClusterHandler),
     (f"{API}/clusters/([^/]+)/scale", ClusterScaleHandler),
     (f"{API}/clusters/([^/]+)/adapt", ClusterAdaptHandler),
+    (f"{API}/advice", AdviceHandler),
     (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from typing import TYPE_CHECKING, Any
@@ -115,3 +116,33 @@ class ClusterAdaptHandler(ClusterHandlerBase):
         body = self.json_body(("minimum", "maximum"), required=("minimum", "maximum"))
         info = await manager.adapt(cluster_id, body["minimum"], body["maximum"])
         self.changed(info.to_json())
+
+
+class AdviceHandler(ClusterHandlerBase):
+    """POST {"profile", "overrides", "n"}: when N workers of that shape, and of the shapes the profile
+    allows instead, would start; nothing is submitted."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        from ..advice import Shape, candidate_shapes, estimate, soonest
+        from ..clusters.profiles import is_int, resolve, slurm_memory_mb, walltime_seconds
+
+        self.reject_unknown_query(())
+        manager = self.manager
+        body = self.json_body(("profile", "overrides", "n"), required=("profile", "n"))
+        profile = manager.profiles.get(body["profile"]) if isinstance(body["profile"], str) else None
+        if profile is None:
+            raise BadRequest(f"unknown profile; profiles: {', '.join(sorted(manager.profiles)) or 'none'}")
+        n = body["n"]
+        if not is_int(n) or not 1 <= n <= profile.max_workers:
+            raise BadRequest(f"n must be a whole number from 1 to {profile.max_workers}, not {str(n)[:40]}")
+        if profile.scheduler != "slurm" or self.hpc.scheduler.name != "slurm":
+            raise NotInstalled("start-time estimates need a Slurm scheduler; local workers start at once")
+        snapshot = await self.hpc.poller.first_snapshot()
+        overrides = body.get("overrides") or {}
+        p = resolve(profile, overrides, snapshot.partitions, snapshot.nodes)
+        base = Shape(p.partition, p.cores, slurm_memory_mb(p.memory), walltime_seconds(p.walltime), p.gres)
+        jobs = -(-n // p.processes)
+        shapes = candidate_shapes(base, p.open_fields, snapshot.partitions, p.allowed_partitions)
+        estimates = await asyncio.gather(*(estimate(s, {**overrides, **o}, jobs) for s, o in shapes))
+        self.write_json({"n": n, "jobs": jobs, "estimates": [e.to_json() for e in soonest(estimates)]})

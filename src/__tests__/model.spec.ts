@@ -1,5 +1,6 @@
 import {
   ApiError,
+  IAdvice,
   ICluster,
   IDeltaMessage,
   IProfileChoice,
@@ -141,6 +142,10 @@ class FakeRest implements IRestClient {
 
   async closeCluster(id: string): Promise<void> {
     this.clusterList = this.clusterList.filter(c => c.id !== id);
+  }
+
+  async advice(request: { n: number }): Promise<IAdvice> {
+    return { n: request.n, jobs: request.n, estimates: [] };
   }
 }
 

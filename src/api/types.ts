@@ -214,3 +214,28 @@ export interface IClusterList {
   clusters: ICluster[];
   notice?: string | null;
 }
+
+/** One worker shape and when Slurm says it would start (nothing was submitted). */
+export interface IStartEstimate {
+  shape: {
+    partition: string;
+    cores: number;
+    memory_mb: number;
+    walltime_s: number;
+    gres: string;
+  };
+  /** what to send as overrides to get this shape from the profile ({} = the profile as it is) */
+  overrides: Record<string, string | number>;
+  first_start: string | null;
+  all_start: string | null;
+  first_wait_s: number | null;
+  all_wait_s: number | null;
+  error: string | null;
+}
+
+export interface IAdvice {
+  n: number;
+  jobs: number;
+  /** soonest first */
+  estimates: IStartEstimate[];
+}

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
-import { IProfileChoice, IProfileField } from '../api';
+import { IAdvice, IProfileChoice, IProfileField, IStartEstimate } from '../api';
+import { formatDuration } from './format';
 
 export interface INewClusterFormProps {
   choices: IProfileChoice[];
@@ -12,7 +13,46 @@ export interface INewClusterFormProps {
     overrides: Record<string, string | number>
   ) => void;
   onCancel: () => void;
+  /** when N workers of this shape (and of the shapes the profile allows instead) would start */
+  onAdvice?: (
+    profile: string,
+    overrides: Record<string, string | number>,
+    n: number
+  ) => Promise<IAdvice>;
   trans: (text: string) => string;
+}
+
+/** "now", "in 19 min", or why Slurm could not place it. */
+export function startText(
+  estimate: IStartEstimate,
+  trans: (text: string) => string
+): string {
+  if (estimate.all_wait_s === null) {
+    if (estimate.first_wait_s !== null) {
+      const first =
+        estimate.first_wait_s < 60
+          ? trans('now')
+          : `${trans('in')} ${formatDuration(Math.round(estimate.first_wait_s))}`;
+      return `${trans('first worker starts')} ${first}`;
+    }
+    return estimate.error ?? trans('Slurm cannot place this');
+  }
+  return estimate.all_wait_s < 60
+    ? trans('starts now')
+    : `${trans('starts in')} ${formatDuration(Math.round(estimate.all_wait_s))}`;
+}
+
+/** "2 × 4 cores, 00:30:00 in debug" */
+export function shapeText(
+  estimate: IStartEstimate,
+  jobs: number,
+  trans: (text: string) => string
+): string {
+  const s = estimate.shape;
+  const h = String(Math.floor(s.walltime_s / 3600)).padStart(2, '0');
+  const m = String(Math.floor((s.walltime_s % 3600) / 60)).padStart(2, '0');
+  const gres = s.gres ? ` + ${s.gres}` : '';
+  return `${jobs} × ${s.cores} ${trans('cores')}${gres}, ${h}:${m} ${trans('in')} ${s.partition}`;
 }
 
 const LABELS: Record<string, string> = {
@@ -29,6 +69,10 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
   const { choices, notebook, busy, trans } = props;
   const [name, setName] = React.useState(choices[0]?.profile.name ?? '');
   const [values, setValues] = React.useState<Record<string, string>>({});
+  const [workers, setWorkers] = React.useState('2');
+  const [advice, setAdvice] = React.useState<IAdvice | null>(null);
+  const [adviceError, setAdviceError] = React.useState<string | null>(null);
+  const [asking, setAsking] = React.useState(false);
   const choice = choices.find(c => c.profile.name === name) ?? choices[0];
   if (!choice) {
     return (
@@ -115,6 +159,85 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
           ) : null}
         </label>
       ))}
+      {props.onAdvice && choice.profile.scheduler === 'slurm' ? (
+        <div className="jp-HpcNewCluster-advice">
+          <label>
+            {trans('Workers wanted')}
+            <input
+              name="advice-workers"
+              type="number"
+              min={1}
+              max={choice.profile.max_workers}
+              value={workers}
+              onChange={e => setWorkers(e.target.value)}
+            />
+          </label>
+          <button
+            type="button"
+            disabled={asking}
+            onClick={async () => {
+              setAsking(true);
+              setAdviceError(null);
+              try {
+                setAdvice(
+                  await props.onAdvice!(
+                    choice.profile.name,
+                    overrides,
+                    Number(workers)
+                  )
+                );
+              } catch (error) {
+                setAdvice(null);
+                setAdviceError(
+                  error instanceof Error ? error.message : String(error)
+                );
+              } finally {
+                setAsking(false);
+              }
+            }}
+          >
+            {asking ? trans('Asking Slurm…') : trans('When would they start?')}
+          </button>
+          {adviceError ? (
+            <div className="jp-HpcBanner jp-mod-error" role="alert">
+              {adviceError}
+            </div>
+          ) : null}
+          {advice ? (
+            <ul
+              className="jp-HpcNewCluster-estimates"
+              aria-label={trans('Start estimates')}
+            >
+              {advice.estimates.map((e, i) => (
+                <li key={i}>
+                  <span>{shapeText(e, advice.jobs, trans)}</span>
+                  <b>{startText(e, trans)}</b>
+                  {Object.keys(e.overrides).length > 0 &&
+                  JSON.stringify(e.overrides) !== JSON.stringify(overrides) ? (
+                    <button
+                      type="button"
+                      onClick={() => {
+                        const next = { ...values };
+                        for (const [k, v] of Object.entries(e.overrides)) {
+                          next[`${name}:${k}`] = String(v);
+                        }
+                        setValues(next);
+                        setAdvice(null);
+                      }}
+                    >
+                      {trans('Use this')}
+                    </button>
+                  ) : (
+                    <span className="jp-HpcNewCluster-current">
+                      {trans('(as set)')}
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
       <p className="jp-HpcNewCluster-for">
         {notebook
           ? `${trans('Workers use the Python of')} ${notebook}`

@@ -97,6 +97,9 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
           busy={creating}
           trans={trans}
           onCancel={() => setChoices(null)}
+          onAdvice={(profile, overrides, n) =>
+            model.advice({ profile, overrides, n })
+          }
           onCreate={async (profile, overrides) => {
             setCreating(true);
             setFormError(null);

@@ -90,12 +90,26 @@ test.describe('HPC panel Dask clusters', () => {
     await page.notebook.runCell(2, true);
     expect(await page.notebook.getCellTextOutput(2)).toEqual(['sum 1000000\n']);
 
-    // Scale to 0 from the command palette, then shut down from the card.
-    await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('hpc-lab-ext:scale-cluster', {
-        n: 0
-      });
-    });
+    // Scale to 3 with the number field and the Scale button.
+    await card.getByRole('spinbutton', { name: 'Workers wanted' }).fill('3');
+    await card.getByRole('button', { name: 'Scale', exact: true }).click();
+    await expect(counts).toContainText('3 connected', { timeout: 120_000 });
+    expect(workerJobs()).toHaveLength(3);
+
+    // Scale to 0 from the command palette (it asks how many), then shut down from the card.
+    await page.notebook.activate('dask-flow.ipynb');
+    await page.keyboard.press('Control+Shift+C');
+    const palette = page.locator('#command-palette');
+    await palette.locator('input').fill('Scale Dask Cluster to N Workers');
+    await palette
+      .locator('.lm-CommandPalette-item', {
+        hasText: 'Scale Dask Cluster to N Workers'
+      })
+      .first()
+      .click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('input').fill('0');
+    await dialog.locator('button.jp-mod-accept').click();
     await expect(counts).toContainText('0 connected', { timeout: 60_000 });
     await expect.poll(() => workerJobs().length, { timeout: 30_000 }).toBe(0);
 
@@ -117,6 +131,14 @@ test.describe('HPC panel Dask clusters', () => {
     await page.getByRole('button', { name: 'New cluster' }).click();
     const form = page.getByRole('form', { name: 'New Dask cluster' });
     await form.locator('select').first().selectOption('small');
+    // Asking when workers would start submits nothing and answers from Slurm.
+    await form.getByRole('button', { name: 'When would they start?' }).click();
+    const estimates = form.getByRole('list', { name: 'Start estimates' });
+    await expect(estimates.locator('li').first()).toContainText('starts', {
+      timeout: 30_000
+    });
+    await expect(estimates).toContainText('in debug');
+    expect(workerJobs()).toHaveLength(0);
     await form.locator('input[name="walltime"]').fill('05:00:00');
     await form.getByRole('button', { name: 'Create cluster' }).click();
     await expect(page.getByRole('alert')).toContainText(
