@@ -14,7 +14,7 @@ from traitlets import Bool, Dict, Enum, Float, Unicode, default
 from .errors import HPCLabError
 from .handlers import HANDLERS
 from .jobs import JobActions
-from .models import Snapshot, Status
+from .models import Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
 from .updates import UpdatesHub
@@ -124,8 +124,8 @@ class HPCLabApp(ExtensionApp):
     updates: UpdatesHub
     job_actions: JobActions
     clusters: ClusterManager | None = None
-    #: view name -> (snapshot it was made from, serialized body)
-    view_cache: dict[str, tuple[Snapshot, str]]
+    #: view name -> (snapshot version its records come from, serialized records)
+    view_cache: dict[str, tuple[int, str]]
     _version: str | None = None
 
     def initialize_settings(self) -> None:
