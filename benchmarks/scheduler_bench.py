@@ -29,6 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from servers import ServerProcess  # noqa: E402
 
+from benchmarks.load_bench import fill_queue, queue_size  # noqa: E402
 from hpc_lab_ext.scheduler.slurm import SlurmBackend  # noqa: E402
 from hpc_lab_ext.scheduler.slurm_parse import SQUEUE_ARGV  # noqa: E402
 
@@ -37,39 +38,6 @@ JOB_NAME = "hpc-bench"
 
 def sh(argv: list[str], timeout: float = 60) -> str:
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=True).stdout
-
-
-def queue_size() -> int:
-    return len(sh(["squeue", "--noheader", "-a", "-o", "%i"]).split())
-
-
-async def fill_queue(total: int) -> float:
-    """Submit held one-row jobs until the queue holds `total`; returns seconds spent."""
-    missing = total - queue_size()
-    start = time.monotonic()
-    if missing <= 0:
-        return 0.0
-    sem = asyncio.Semaphore(8)
-
-    async def one() -> None:
-        async with sem:
-            proc = await asyncio.create_subprocess_exec(
-                "sbatch", "--hold", "-p", "batch", "-J", JOB_NAME, "-t", "60",
-                "--output=/dev/null", "--chdir=/tmp", "--wrap=sleep 1",
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            _, err = await proc.communicate()
-            if proc.returncode != 0:
-                raise RuntimeError(f"sbatch failed: {err.decode().strip()}")
-
-    done = 0
-    while done < missing:
-        batch = min(500, missing - done)
-        await asyncio.gather(*(one() for _ in range(batch)))
-        done += batch
-        print(f"  submitted {done}/{missing} held jobs", end="\r", flush=True)
-    print()
-    return time.monotonic() - start
 
 
 async def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -110,7 +78,7 @@ async def main() -> None:
 
     rows: list[tuple[str, str, str, str]] = []
     print(f"filling the queue to {args.jobs} jobs…")
-    filled = await fill_queue(args.jobs)
+    filled = await fill_queue(args.jobs, JOB_NAME)
     size = queue_size()
     print(f"queue holds {size} jobs (filled in {filled:.0f} s)")
 
