@@ -18,79 +18,33 @@ import secrets
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..errors import BadRequest, CommandFailed, Conflict, HPCLabError, NotFound, SchedulerUnavailable
 from ..models import Job, Snapshot
 from ..scheduler.base import SchedulerBackend
-from . import dashboards
+from . import dashboards, watcher
+from .entry import Entry, SnapshotSource, shown
 from .env import check_python, credential_paths, start_cluster
 from .model import (
     LIVE_STATES,
     TAG_PREFIX,
     ClusterInfo,
     cluster_specs,
-    cluster_tag,
     connect_code,
     count_workers,
     dask_workers,
     drop_unsubmitted,
     join_workers,
-    spec_of,
 )
 from .profiles import Profile, is_int, resolve
 
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(rf"{re.escape(TAG_PREFIX)}([0-9a-f]{{8}})")
-#: a job must have been known this long before a queue poll for its absence there to count
-_SNAPSHOT_MARGIN_S = 2.0
 _CLOSE_TIMEOUT_S = 60.0
-
-
-class SnapshotSource(Protocol):
-    """What the manager needs of the poller."""
-
-    @property
-    def snapshot(self) -> Snapshot: ...
-
-    async def refresh(self, timeout: float | None = None, *, urgent: bool = False) -> Snapshot: ...
-
-
-@dataclass(eq=False)
-class _Entry:
-    id: str
-    profile: Profile
-    python: str
-    notebook: str | None
-    cred_dir: Path
-    cluster: Any = None
-    status: str = "starting"
-    created_at: float = field(default_factory=time.time)
-    last_action: float = field(default_factory=time.time)
-    adapt: dict[str, int] | None = None
-    idle_since: float | None = None
-    error: str | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    watcher: asyncio.Task[None] | None = None
-    connected_jobs: set[str] = field(default_factory=set)  # job ids whose worker has connected
-    first_known: dict[str, float] = field(default_factory=dict)  # job id -> when first seen
-    dashboard_path: str | None = None  # proxied by dask-labextension
-
-    @property
-    def tag(self) -> str:
-        return cluster_tag(self.id)
-
-    @property
-    def local(self) -> bool:
-        return self.profile.scheduler == "local"
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else f"{text[:40]}..."
 
 
 class ClusterManager:
@@ -116,16 +70,16 @@ class ClusterManager:
         self.idle_check_s = idle_check_s
         self.worker_interface = worker_interface
         self.worker_local_directory = worker_local_directory
-        self._clusters: dict[str, _Entry] = {}
+        self._clusters: dict[str, Entry] = {}
         #: what people should know about their clusters that no cluster shows (e.g. orphans cancelled)
         self.notice: str | None = None
 
     # ---- reading ---------------------------------------------------------------------------------
 
-    def _entry(self, cluster_id: object) -> _Entry:
+    def _entry(self, cluster_id: object) -> Entry:
         entry = self._clusters.get(cluster_id) if isinstance(cluster_id, str) else None
         if entry is None:
-            raise NotFound(f"no cluster {_shown(cluster_id)} here (it may have been closed)")
+            raise NotFound(f"no cluster {shown(cluster_id)} here (it may have been closed)")
         return entry
 
     def get(self, cluster_id: str) -> Any:
@@ -141,7 +95,7 @@ class ClusterManager:
     def _tagged(self, snapshot: Snapshot, tag: str) -> builtins.list[Job]:
         return [job for job in snapshot.jobs if job.name == tag and job.user == self.user]
 
-    def _info(self, entry: _Entry) -> ClusterInfo:
+    def _info(self, entry: Entry) -> ClusterInfo:
         cluster = entry.cluster
         snapshot = self.poller.snapshot
         workers = dask_workers(entry.cluster) if cluster is not None else []
@@ -201,7 +155,7 @@ class ClusterManager:
         return snapshot
 
     @staticmethod
-    def _check_running(entry: _Entry) -> None:
+    def _check_running(entry: Entry) -> None:
         if entry.status != "running":
             raise Conflict(f"cluster {entry.id} is {entry.status}")
 
@@ -213,7 +167,7 @@ class ClusterManager:
         profile = self.profiles.get(profile_name) if isinstance(profile_name, str) else None
         if profile is None:
             names = ", ".join(sorted(self.profiles)) or "none configured"
-            raise BadRequest(f"unknown profile {_shown(profile_name)}; profiles: {names}")
+            raise BadRequest(f"unknown profile {shown(profile_name)}; profiles: {names}")
         if notebook is not None and not isinstance(notebook, str):
             raise BadRequest("notebook must be a path (a string)")
         if profile.scheduler == "local":
@@ -231,7 +185,7 @@ class ClusterManager:
         self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         cred_dir = self.log_dir / cluster_id
         cred_dir.mkdir(mode=0o700)
-        entry = _Entry(cluster_id, resolved, python, notebook and notebook[:1000], cred_dir)
+        entry = Entry(cluster_id, resolved, python, notebook and notebook[:1000], cred_dir)
         self._clusters[cluster_id] = entry
         try:
             entry.cluster = await start_cluster(
@@ -253,19 +207,19 @@ class ClusterManager:
         link = self._info(entry).dashboard_link
         entry.dashboard_path = dashboards.register(entry.cluster, f"{resolved.name} {entry.tag}", link)
         entry.watcher = asyncio.get_running_loop().create_task(
-            self._watch(entry), name=f"hpc-lab-cluster-{cluster_id}"
+            watcher.watch(self, entry), name=f"hpc-lab-cluster-{cluster_id}"
         )
         log.info("cluster %s (%s) started for %s", cluster_id, resolved.name, self.user)
         return self._info(entry)
 
     # ---- scaling ---------------------------------------------------------------------------------
 
-    def _checked_count(self, entry: _Entry, name: str, value: object) -> int:
+    def _checked_count(self, entry: Entry, name: str, value: object) -> int:
         limit = entry.profile.max_workers
         if not is_int(value) or not 0 <= value <= limit:  # type: ignore[operator]
             raise BadRequest(
                 f"{name} must be a whole number from 0 to {limit} (the profile's max_workers), "
-                f"not {_shown(value)}"
+                f"not {shown(value)}"
             )
         assert isinstance(value, int)
         return value
@@ -300,14 +254,14 @@ class ClusterManager:
         return self._info(entry)
 
     @staticmethod
-    def _stop_adapt(entry: _Entry) -> None:
+    def _stop_adapt(entry: Entry) -> None:
         adaptive = getattr(entry.cluster, "_adaptive", None)
         if adaptive is not None:
             adaptive.stop()
             entry.cluster._adaptive = None
         entry.adapt = None
 
-    async def _settle(self, entry: _Entry) -> None:
+    async def _settle(self, entry: Entry) -> None:
         """Wait until the cluster has submitted/cancelled jobs for its spec; no phantoms on failure."""
         try:
             await entry.cluster._correct_state()
@@ -330,8 +284,8 @@ class ClusterManager:
     async def close_all(self) -> None:
         await self._close(builtins.list(self._clusters.values()))
 
-    async def _close(self, entries: builtins.list[_Entry]) -> builtins.list[ClusterInfo]:
-        async def one(entry: _Entry) -> tuple[ClusterInfo, set[str]]:
+    async def _close(self, entries: builtins.list[Entry]) -> builtins.list[ClusterInfo]:
+        async def one(entry: Entry) -> tuple[ClusterInfo, set[str]]:
             entry.status = "closing"
             if entry.watcher is not None:
                 entry.watcher.cancel()
@@ -382,7 +336,7 @@ class ClusterManager:
         return cancelled
 
     @staticmethod
-    def _forget_credentials(entry: _Entry) -> None:
+    def _forget_credentials(entry: Entry) -> None:
         for path in credential_paths(entry.cred_dir):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
@@ -406,86 +360,3 @@ class ClusterManager:
                 "earlier server that stopped without closing them; create a new cluster to continue."
             )
         return cancelled
-
-    # ---- the watcher -----------------------------------------------------------------------------
-
-    async def _watch(self, entry: _Entry) -> None:
-        while entry.status == "running":
-            await asyncio.sleep(self.idle_check_s)
-            try:
-                await self._tick(entry)
-            except HPCLabError as e:
-                log.info("cluster %s: %s", entry.id, e.message)
-            except Exception:
-                log.exception("cluster %s: watcher step failed", entry.id)
-
-    async def _tick(self, entry: _Entry) -> None:
-        cluster = entry.cluster
-        if getattr(cluster.status, "name", "") in ("closed", "failed"):
-            entry.status, entry.error = "failed", "the cluster's Dask scheduler stopped"
-            return
-        await self._release_if_idle(entry)
-        if not entry.local:
-            await self._reconcile(entry)
-
-    async def _release_if_idle(self, entry: _Entry) -> None:
-        """Scale to 0 once no task has run for idle_timeout_s; the scheduler stays up."""
-        counts = self._info(entry).counts
-        if counts["running"] > counts["connected"]:
-            # Workers still starting: the idle clock starts once they could have been given work.
-            entry.last_action = time.time()
-            return
-        idle = getattr(entry.cluster.scheduler, "idle_since", None)
-        entry.idle_since = max(idle, entry.last_action) if idle is not None else None
-        if entry.idle_since is None or time.time() - entry.idle_since < entry.profile.idle_timeout_s:
-            return
-        if not entry.cluster.worker_spec or entry.lock.locked():
-            return
-        async with entry.lock:
-            log.info(
-                "cluster %s idle since %s: releasing its workers", entry.id, time.ctime(entry.idle_since)
-            )
-            if entry.adapt is not None and entry.adapt["minimum"] > 0:
-                entry.adapt = {"minimum": 0, "maximum": entry.adapt["maximum"]}
-                entry.cluster.adapt(**entry.adapt)
-            entry.cluster.scale(0)
-            await self._settle(entry)
-
-    async def _reconcile(self, entry: _Entry) -> None:
-        """Make Dask's view of the worker jobs match the queue's."""
-        cluster = entry.cluster
-        if entry.lock.locked() or cluster._lock.locked():
-            return  # jobs are being submitted or cancelled right now
-        drop_unsubmitted(entry.cluster)
-        snapshot = self.poller.snapshot
-        if snapshot.stale or not snapshot.updated_at:
-            return
-        now = time.time()
-        names = [str(k) for k in cluster.worker_spec]
-        specs = cluster_specs(entry.cluster)
-        for worker in dask_workers(entry.cluster):
-            key = spec_of(worker.name, names)
-            if key is not None and specs.get(key):
-                entry.connected_jobs.add(str(specs[key]))
-        known = {str(w.job_id): k for k, w in cluster.workers.items() if getattr(w, "job_id", None)}
-        for job_id in known:
-            entry.first_known.setdefault(job_id, now)
-        queued = {job.id: job for job in self._tagged(snapshot, entry.tag)}
-        strays = [i for i, job in queued.items() if i not in known and job.state in LIVE_STATES]
-        if strays:
-            log.warning("cluster %s: cancelling job(s) Dask lost track of: %s", entry.id, strays)
-            await self._cancel(strays)
-        for job_id, key in known.items():
-            seen_before_poll = entry.first_known[job_id] < snapshot.updated_at - _SNAPSHOT_MARGIN_S
-            if job_id not in queued and seen_before_poll and job_id not in entry.connected_jobs:
-                log.warning(
-                    "cluster %s: job %s left the queue before its worker connected (logs in %s)",
-                    entry.id,
-                    job_id,
-                    entry.cred_dir,
-                )
-                cluster.workers.pop(key, None)
-                cluster.worker_spec.pop(key, None)
-        if set(cluster.worker_spec) - set(cluster.workers):  # e.g. a worker retired by --lifetime
-            async with entry.lock:
-                await self._settle(entry)
