@@ -6,11 +6,12 @@ missing sandbox is a failure.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -120,3 +121,18 @@ def start_controller(timeout: float = 60.0) -> None:
     """Bring the sandbox back (starts only what is missing) and wait until it answers."""
     subprocess.run(["bash", str(SCRIPT), "start"], check=True, capture_output=True, timeout=timeout)
     wait_for(slurm_up, timeout)
+
+
+async def until(
+    check: Callable[[], T | Awaitable[T]], timeout: float = 60, what: str = "condition", interval: float = 0.2
+) -> T:
+    """Await a true value of `check` (plain or async), polling every `interval` s; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value  # type: ignore[return-value]
+        assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
+        await asyncio.sleep(interval)

@@ -14,17 +14,14 @@ import os
 import re
 import signal
 import subprocess
-import time
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sandbox import cancel, require_slurm
+from sandbox import cancel, require_slurm, until
 from servers import ServerProcess
 
 pytestmark = pytest.mark.slurm
-
-T = TypeVar("T")
 
 
 def tagged_jobs(user: str, tag: str) -> dict[str, str]:
@@ -42,18 +39,6 @@ def all_tagged(user: str) -> list[str]:
         capture_output=True, text=True, timeout=30, check=True,
     ).stdout  # fmt: skip
     return [line.split()[0] for line in out.splitlines() if " hpc-lab-" in line]
-
-
-async def until(check: Callable[[], Awaitable[T | None] | T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value  # type: ignore[return-value]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.5)
 
 
 def new_server(user: str) -> ServerProcess:
@@ -129,7 +114,9 @@ async def test_a_notebooks_cluster_end_to_end(servers: dict[str, ServerProcess])
         code, info = await alice.api(f"clusters/{cid}/scale", "POST", {"n": n})
         assert code == 200, info
         await until(lambda n=n: len(tagged_jobs("alice", tag)) == n, 90, f"{n} jobs in squeue")  # type: ignore[misc]
-        info = await until(lambda n=n: counts(alice, cid, connected=n, running=n), 120, f"{n} connected")  # type: ignore[misc]
+        info = await until(
+            lambda n=n: counts(alice, cid, connected=n, running=n), 120, f"{n} connected", interval=0.5
+        )  # type: ignore[misc]
         jobs = tagged_jobs("alice", tag)
         assert {w["job_id"] for w in info["workers"] if w["job_id"]} == set(jobs)
         assert all(w["node"] in ("node1", "node2") for w in info["workers"])

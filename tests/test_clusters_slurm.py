@@ -13,16 +13,16 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import dask
 import pytest
 from distributed import Client
 from distributed.security import Security
-from sandbox import cancel, require_slurm, squeue_ids, submit
+from sandbox import cancel, require_slurm, squeue_ids, submit, until
 
 from hpc_lab_ext.clusters.env import credential_paths
 from hpc_lab_ext.clusters.manager import ClusterManager
@@ -34,7 +34,6 @@ from hpc_lab_ext.scheduler.slurm import SlurmBackend
 
 pytestmark = pytest.mark.slurm
 
-T = TypeVar("T")
 USER = pwd.getpwuid(os.geteuid()).pw_name
 PYTHON = sys.executable
 ALT_VENV = Path("/tmp/hpc-lab-alt-venv")
@@ -72,18 +71,6 @@ def tagged(tag: str) -> dict[str, str]:
     ).stdout  # fmt: skip
     jobs = dict(line.split() for line in out.splitlines() if line.strip())
     return {i: s for i, s in jobs.items() if s in LIVE}
-
-
-async def until(check: Callable[[], T | Awaitable[T]], timeout: float = 60, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value  # type: ignore[return-value]
-        assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
-        await asyncio.sleep(0.2)
 
 
 @dataclass
