@@ -105,6 +105,13 @@ class HPCLabApp(ExtensionApp):
         help="Directory for each cluster's TLS credentials and worker logs; worker jobs must see it "
         "(a shared filesystem on a real cluster). Default: ~/.cache/hpc-lab-ext/clusters.",
     )
+    advisor = Dict(
+        config=True,
+        help="Bounds on what the start-time advisor may suggest and on patience (resubmitting "
+        "long-pending worker jobs): min_walltime (e.g. '00:15:00'), min_cores, partitions (names "
+        "suggestions may use; empty: what each profile allows), patience_min_after (seconds), "
+        "patience_max_tries.",
+    )
     worker_interface = Unicode(
         "",
         config=True,
@@ -159,6 +166,7 @@ class HPCLabApp(ExtensionApp):
         try:
             import dask.config
 
+            from .advisor.shapes import AdvicePolicy
             from .clusters.manager import ClusterManager
             from .clusters.profiles import USER_PROFILE, default_profiles, load_profiles
         except ImportError as e:
@@ -178,6 +186,7 @@ class HPCLabApp(ExtensionApp):
             profiles,
             Path(self.cluster_dir),
             worker_interface=self.worker_interface or None,
+            policy=AdvicePolicy.from_config(self.advisor),
         )
 
     def _with_idle_timeout(self, name: str, profile: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 from sandbox import cancel, require_slurm, submit, wait_for
 
-from hpc_lab_ext.advice import Estimate, Shape, candidate_shapes, parse_test_only, soonest, wait_seconds
+from hpc_lab_ext.advisor.estimates import Estimate, parse_test_only, soonest, wait_seconds
+from hpc_lab_ext.advisor.shapes import AdvicePolicy, Shape, candidate_shapes
 from hpc_lab_ext.models import Partition
 
 ANSWER = (
@@ -52,14 +54,47 @@ def test_argv_is_built_from_numbers_and_known_names_only() -> None:
 
 def test_candidates_follow_the_open_fields() -> None:
     base = Shape("batch", 4, 8000, 7200)
-    assert candidate_shapes(base, (), PARTS) == [(base, {})]
-    shapes = dict((s, o) for s, o in candidate_shapes(base, ("walltime", "cores", "partition"), PARTS))
-    assert shapes[Shape("batch", 4, 8000, 3600)] == {"walltime": "01:00:00"}
-    assert shapes[Shape("batch", 2, 4000, 7200)] == {"cores": 2}
+    only = candidate_shapes(base, (), PARTS, jobs=2)
+    assert [(c.shape, c.overrides, c.jobs) for c in only] == [(base, {}, 2)]
+    found = {
+        c.shape: c
+        for c in candidate_shapes(base, ("walltime", "cores", "partition"), PARTS, jobs=2, max_jobs=8)
+    }
+    assert found[Shape("batch", 4, 8000, 3600)].overrides == {"walltime": "01:00:00"}
+    # half the cores per worker keeps the capacity: twice the jobs
+    half = found[Shape("batch", 2, 4000, 7200)]
+    assert (half.overrides, half.jobs) == ({"cores": 2}, 4)
     # debug allows 30 minutes: the suggestion shortens the walltime to fit it
-    assert shapes[Shape("debug", 4, 8000, 1800)] == {"partition": "debug", "walltime": "00:30:00"}
+    assert found[Shape("debug", 4, 8000, 1800)].overrides == {"partition": "debug", "walltime": "00:30:00"}
     only_batch = candidate_shapes(base, ("partition",), PARTS, allowed=("batch",))
-    assert [s.partition for s, _ in only_batch] == ["batch"]
+    assert [c.shape.partition for c in only_batch] == ["batch"]
+    # a partition whose MaxTime is below the walltime is no suggestion when the walltime is fixed
+    assert [c.shape.partition for c in candidate_shapes(base, ("partition",), PARTS)] == ["batch"]
+
+
+def test_policy_bounds_the_suggestions() -> None:
+    base = Shape("batch", 4, 8000, 7200)
+    fields = ("walltime", "cores", "partition")
+    policy = AdvicePolicy(min_walltime_s=3600 * 2, min_cores=4, partitions=("batch",))
+    assert [c.shape for c in candidate_shapes(base, fields, PARTS, jobs=2, max_jobs=8, policy=policy)] == [
+        base
+    ]
+    # not more jobs than the profile's max_workers allow
+    assert all(c.jobs <= 2 for c in candidate_shapes(base, fields, PARTS, jobs=2, max_jobs=2))
+
+
+def test_policy_from_config() -> None:
+    policy = AdvicePolicy.from_config({"min_walltime": "00:20:00", "min_cores": 2, "partitions": ["debug"]})
+    assert (policy.min_walltime_s, policy.min_cores, policy.partitions) == (1200, 2, ("debug",))
+    assert AdvicePolicy.from_config({}) == AdvicePolicy()
+    for bad, words in [
+        ({"min_cores": 0}, "min_cores must be a whole number"),
+        ({"partitions": "debug"}, "partitions must be a list"),
+        ({"nonsense": 1}, "unknown key(s) nonsense"),
+        ({"patience_max_tries": -1}, "patience_max_tries"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(words)):
+            AdvicePolicy.from_config(bad)
 
 
 def test_soonest_orders_by_when_all_workers_start() -> None:
@@ -144,3 +179,28 @@ async def test_advice_refuses_bad_requests(api: Any) -> None:
         code, answer = await api("advice", "POST", body)
         assert code == 400, (body, answer)
         assert words in answer["message"], (body, answer["message"])
+
+
+def test_sand_shape_fits_the_free_cores_now() -> None:
+    from records import node
+
+    # batch: node3 has 3 free cores, node4 has 5; debug's nodes are full
+    nodes = [
+        node("node1", cpus_alloc=8), node("node2", cpus_alloc=8),
+        node("node3", cpus_alloc=5, partitions=("batch",)),
+        node("node4", cpus_alloc=3, partitions=("batch",)),
+    ]  # fmt: skip
+    base = Shape("debug", 4, 8000, 1800)
+    fields = ("walltime", "cores", "partition")
+    found = candidate_shapes(base, fields, PARTS, jobs=2, max_jobs=8, nodes=nodes)
+    sand = found[1]
+    # 8 cores as 2 × 4 or 4 × 2 do not fit the 3 + 5 free cores on whole nodes; 8 × 1 core do
+    assert sand.shape == Shape("batch", 1, 2000, 900)
+    assert sand.jobs == 8
+    assert sand.overrides == {"partition": "batch", "cores": 1, "walltime": "00:15:00"}
+    assert "fit the free cores in batch now" in sand.why
+    # the policy's floor on cores keeps workers bigger: then nothing fits now and no sand is offered
+    bounded = candidate_shapes(
+        base, fields, PARTS, jobs=2, max_jobs=8, nodes=nodes, policy=AdvicePolicy(min_cores=4)
+    )
+    assert all("fit the free cores" not in c.why for c in bounded)

@@ -6,11 +6,14 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import Snapshot
 from .model import cluster_tag
 from .profiles import Profile
+
+if TYPE_CHECKING:
+    from .patience import Patience
 
 
 class SnapshotSource(Protocol):
@@ -41,6 +44,7 @@ class Entry:
     connected_jobs: set[str] = field(default_factory=set)  # job ids whose worker has connected
     first_known: dict[str, float] = field(default_factory=dict)  # job id -> when first seen
     dashboard_path: str | None = None  # proxied by dask-labextension
+    patience: Patience | None = None  # resubmit long-pending worker jobs in a sooner shape
 
     @property
     def tag(self) -> str:

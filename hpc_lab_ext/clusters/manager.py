@@ -22,10 +22,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..advisor.shapes import AdvicePolicy
 from ..errors import BadRequest, CommandFailed, Conflict, HPCLabError, NotFound, SchedulerUnavailable
 from ..models import Job, Snapshot
 from ..scheduler.base import SchedulerBackend
-from . import dashboards, watcher
+from . import dashboards, patience, watcher
 from .entry import Entry, SnapshotSource, shown
 from .env import check_python, credential_paths, start_cluster
 from .model import (
@@ -59,6 +60,7 @@ class ClusterManager:
         *,
         worker_interface: str | None = None,
         worker_local_directory: str | None = None,
+        policy: AdvicePolicy | None = None,
     ) -> None:
         if re.search(r"\s", str(log_dir)):
             raise ValueError("log_dir must not contain whitespace (it goes on worker command lines)")
@@ -71,6 +73,10 @@ class ClusterManager:
         self.worker_interface = worker_interface
         self.worker_local_directory = worker_local_directory
         self._clusters: dict[str, Entry] = {}
+        #: the administrator's bounds on suggested shapes and on patience
+        self.policy = policy or AdvicePolicy()
+        #: how patience picks a sooner shape (the advisor); tests may put their own
+        self.patience_chooser: patience.Chooser | None = None
         #: what people should know about their clusters that no cluster shows (e.g. orphans cancelled)
         self.notice: str | None = None
 
@@ -126,6 +132,7 @@ class ClusterManager:
             workers=tuple(join_workers(specs, jobs, workers, snapshot_age_s=age, local=entry.local)),
             connect_code=connect_code(address, str(cert), str(cert), str(key)) if address else "",
             error=entry.error,
+            patience=entry.patience.to_json() if entry.patience else None,
         )
 
     # ---- checks ----------------------------------------------------------------------------------
@@ -161,15 +168,31 @@ class ClusterManager:
 
     # ---- creating --------------------------------------------------------------------------------
 
-    async def create(
-        self, profile_name: str, overrides: Mapping[str, Any] | None, python: str, notebook: str | None = None
+    async def create(  # noqa: PLR0917
+        self,
+        profile_name: str,
+        overrides: Mapping[str, Any] | None,
+        python: str,
+        notebook: str | None = None,
+        workers: object = 0,
+        patience_settings: object = None,
     ) -> ClusterInfo:
+        """Start a cluster; with `workers`, ask for that many at once; `patience_settings` turns on
+        resubmission of long-pending worker jobs ({"after_s", "max_tries"})."""
         profile = self.profiles.get(profile_name) if isinstance(profile_name, str) else None
         if profile is None:
             names = ", ".join(sorted(self.profiles)) or "none configured"
             raise BadRequest(f"unknown profile {shown(profile_name)}; profiles: {names}")
         if notebook is not None and not isinstance(notebook, str):
             raise BadRequest("notebook must be a path (a string)")
+        if not is_int(workers) or not 0 <= workers <= profile.max_workers:  # type: ignore[operator]
+            raise BadRequest(
+                f"workers must be a whole number from 0 to {profile.max_workers} (the profile's "
+                f"max_workers), not {shown(workers)}"
+            )
+        wanted = patience.checked(patience_settings, self.policy)
+        if wanted is not None and profile.scheduler == "local":
+            raise BadRequest("patience needs a batch scheduler: local workers never wait")
         if profile.scheduler == "local":
             resolved = resolve(profile, {} if overrides is None else overrides, [])
             python = sys.executable  # a LocalCluster's workers are children of the server
@@ -185,7 +208,7 @@ class ClusterManager:
         self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         cred_dir = self.log_dir / cluster_id
         cred_dir.mkdir(mode=0o700)
-        entry = Entry(cluster_id, resolved, python, notebook and notebook[:1000], cred_dir)
+        entry = Entry(cluster_id, resolved, python, notebook and notebook[:1000], cred_dir, patience=wanted)
         self._clusters[cluster_id] = entry
         try:
             entry.cluster = await start_cluster(
@@ -210,6 +233,8 @@ class ClusterManager:
             watcher.watch(self, entry), name=f"hpc-lab-cluster-{cluster_id}"
         )
         log.info("cluster %s (%s) started for %s", cluster_id, resolved.name, self.user)
+        if workers:
+            return await self.scale(cluster_id, workers)  # type: ignore[arg-type]
         return self._info(entry)
 
     # ---- scaling ---------------------------------------------------------------------------------
@@ -251,6 +276,26 @@ class ClusterManager:
             entry.cluster.adapt(minimum=minimum, maximum=maximum)
             entry.adapt = {"minimum": minimum, "maximum": maximum}
             entry.last_action = time.time()
+        return self._info(entry)
+
+    async def set_patience(self, cluster_id: str, settings: object) -> ClusterInfo:
+        """Turn resubmission of long-pending worker jobs on ({"after_s", "max_tries"}) or off (None).
+
+        Tries already made count against a new max_tries: turning it off and on does not reset it.
+        """
+        entry = self._entry(cluster_id)
+        wanted = patience.checked(settings, self.policy)
+        self._check_running(entry)
+        if wanted is not None and entry.local:
+            raise BadRequest("patience needs a batch scheduler: local workers never wait")
+        before = entry.patience
+        if wanted is None:
+            if before is not None:
+                before.on = False
+            return self._info(entry)
+        if before is not None:
+            wanted.tries, wanted.events = before.tries, before.events
+        entry.patience = wanted
         return self._info(entry)
 
     @staticmethod

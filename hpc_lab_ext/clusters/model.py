@@ -86,6 +86,8 @@ class ClusterInfo:
     workers: tuple[WorkerInfo, ...] = ()
     connect_code: str = ""
     error: str | None = None
+    #: resubmission of long-pending worker jobs: settings, tries and what happened; None when off
+    patience: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

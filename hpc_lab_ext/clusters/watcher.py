@@ -2,8 +2,9 @@
 
 Every `idle_check_s` seconds, while the cluster runs: scale to 0 once no task ran for the profile's
 idle timeout (the scheduler stays; starting workers hold the clock), cancel jobs Dask lost track of,
-forget jobs that left the queue before their worker connected, and replace workers that retired
-(e.g. by --lifetime before walltime).
+forget jobs that left the queue before their worker connected, replace workers that retired
+(e.g. by --lifetime before walltime), and, when the owner asked for patience, resubmit worker jobs
+that waited too long in a shape that starts sooner (patience.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import HPCLabError
+from . import patience
 from .entry import Entry
 from .model import LIVE_STATES, cluster_specs, dask_workers, drop_unsubmitted, spec_of
 
@@ -45,6 +47,8 @@ async def tick(m: ClusterManager, entry: Entry) -> None:
     await release_if_idle(m, entry)
     if not entry.local:
         await reconcile(m, entry)
+        if entry.patience is not None:
+            await patience.check(m, entry, m.patience_chooser)
 
 
 async def release_if_idle(m: ClusterManager, entry: Entry) -> None:

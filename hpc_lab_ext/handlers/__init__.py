@@ -10,11 +10,12 @@ from .clusters import (
     AdviceHandler,
     ClusterAdaptHandler,
     ClusterHandler,
+    ClusterPatienceHandler,
     ClusterScaleHandler,
     ClustersHandler,
     ProfilesHandler,
 )
-from .snapshot import JobsHandler, NodesHandler, PartitionsHandler
+from .snapshot import GapsHandler, JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
 from .updates import UpdatesHandler
 
@@ -26,12 +27,14 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/jobs/([^/]+)/([^/]+)", JobActionHandler),
     (f"{API}/nodes", NodesHandler),
     (f"{API}/partitions", PartitionsHandler),
+    (f"{API}/gaps", GapsHandler),
     (f"{API}/updates", UpdatesHandler),
     (f"{API}/profiles", ProfilesHandler),
     (f"{API}/clusters", ClustersHandler),
     (f"{API}/clusters/([^/]+)", ClusterHandler),
     (f"{API}/clusters/([^/]+)/scale", ClusterScaleHandler),
     (f"{API}/clusters/([^/]+)/adapt", ClusterAdaptHandler),
+    (f"{API}/clusters/([^/]+)/patience", ClusterPatienceHandler),
     (f"{API}/advice", AdviceHandler),
     (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]

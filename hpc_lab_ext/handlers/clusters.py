@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from typing import TYPE_CHECKING, Any
@@ -73,14 +72,23 @@ class ClustersHandler(ClusterHandlerBase):
     async def post(self) -> None:
         self.reject_unknown_query(())
         manager = self.manager
-        body = self.json_body(("profile", "overrides", "kernel_id", "notebook"), required=("profile",))
+        body = self.json_body(
+            ("profile", "overrides", "kernel_id", "notebook", "workers", "patience"), required=("profile",)
+        )
         kernel_id = body.get("kernel_id")
         python = (
             sys.executable
             if kernel_id is None
             else kernel_python_of(self.serverapp.kernel_manager, kernel_id)  # type: ignore[union-attr]
         )
-        info = await manager.create(body["profile"], body.get("overrides"), python, body.get("notebook"))
+        info = await manager.create(
+            body["profile"],
+            body.get("overrides"),
+            python,
+            body.get("notebook"),
+            workers=body.get("workers", 0),
+            patience_settings=body.get("patience"),
+        )
         self.changed(info.to_json(), 201)
 
 
@@ -118,14 +126,26 @@ class ClusterAdaptHandler(ClusterHandlerBase):
         self.changed(info.to_json())
 
 
+class ClusterPatienceHandler(ClusterHandlerBase):
+    """POST {"patience": {"after_s", "max_tries"} | null}: resubmit long-pending worker jobs, or stop."""
+
+    @tornado.web.authenticated
+    async def post(self, cluster_id: str) -> None:
+        self.reject_unknown_query(())
+        manager = self.manager
+        manager.info(cluster_id)
+        body = self.json_body(("patience",), required=("patience",))
+        self.changed((await manager.set_patience(cluster_id, body["patience"])).to_json())
+
+
 class AdviceHandler(ClusterHandlerBase):
     """POST {"profile", "overrides", "n"}: when N workers of that shape, and of the shapes the profile
-    allows instead, would start; nothing is submitted."""
+    and the site's advisor policy allow instead, would start; nothing is submitted."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        from ..advice import Shape, candidate_shapes, estimate, soonest
-        from ..clusters.profiles import is_int, resolve, slurm_memory_mb, walltime_seconds
+        from ..advisor import advise
+        from ..clusters.profiles import is_int
 
         self.reject_unknown_query(())
         manager = self.manager
@@ -138,11 +158,9 @@ class AdviceHandler(ClusterHandlerBase):
             raise BadRequest(f"n must be a whole number from 1 to {profile.max_workers}, not {str(n)[:40]}")
         if profile.scheduler != "slurm" or self.hpc.scheduler.name != "slurm":
             raise NotInstalled("start-time estimates need a Slurm scheduler; local workers start at once")
-        snapshot = await self.hpc.poller.first_snapshot()
         overrides = body.get("overrides") or {}
-        p = resolve(profile, overrides, snapshot.partitions, snapshot.nodes)
-        base = Shape(p.partition, p.cores, slurm_memory_mb(p.memory), walltime_seconds(p.walltime), p.gres)
-        jobs = -(-n // p.processes)
-        shapes = candidate_shapes(base, p.open_fields, snapshot.partitions, p.allowed_partitions)
-        estimates = await asyncio.gather(*(estimate(s, {**overrides, **o}, jobs) for s, o in shapes))
-        self.write_json({"n": n, "jobs": jobs, "estimates": [e.to_json() for e in soonest(estimates)]})
+        if not isinstance(overrides, dict):
+            raise BadRequest("overrides must be an object of field: value")
+        snapshot = await self.hpc.poller.first_snapshot()
+        advice = await advise(profile, overrides, n, snapshot, manager.policy)
+        self.write_json(advice.to_json())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -125,3 +126,28 @@ class PartitionsHandler(SnapshotHandler):
         snapshot = await self.snapshot_or_304("partitions")
         if snapshot is not None:
             self.write_view(snapshot, "partitions", "partitions", lambda: list(snapshot.partitions))
+
+
+class GapsHandler(SnapshotHandler):
+    """Free cores per partition now and over the next hour (advisor/gaps.py).
+
+    The figures move with the clock as well as with the queue: the ETag names the minute too.
+    """
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        from ..advisor.gaps import HORIZON_S, of_snapshot
+
+        self.reject_unknown_query(())
+        now = time.time()
+        snapshot = await self.snapshot_or_304(f"gaps-{int(now // 60)}")
+        if snapshot is None:
+            return
+        self.write_json({
+            "partitions": [g.to_json() for g in of_snapshot(snapshot, now)],
+            "horizon_s": list(HORIZON_S),
+            "computed_at": now,
+            "updated_at": snapshot.updated_at,
+            "stale": snapshot.stale,
+            "version": snapshot.version,
+        })  # fmt: skip

@@ -1,0 +1,78 @@
+"""The advisor: which worker shape gets the capacity asked for soonest, and where the gaps are.
+
+- shapes: the candidates a profile and the administrator's policy allow (pure);
+- estimates: Slurm's own answer for each, without submitting (`sbatch --test-only`);
+- gaps: free cores per partition now and over the next hour, from the live snapshot (pure);
+- patience: when pending worker jobs are worth resubmitting in a sooner shape (pure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..clusters.profiles import Profile, resolve, slurm_memory_mb, walltime_seconds
+from ..models import Snapshot
+from .estimates import Estimate, estimate, soonest, wait_of
+from .shapes import AdvicePolicy, Candidate, Shape, candidate_shapes
+
+
+@dataclass(frozen=True)
+class Advice:
+    n: int  # workers asked for
+    jobs: int  # worker jobs of the profile's own shape
+    estimates: list[Estimate]  # soonest first
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "jobs": self.jobs, "estimates": [e.to_json() for e in self.estimates]}
+
+
+def shape_of(p: Profile) -> Shape:
+    """The worker job a resolved profile asks for."""
+    return Shape(p.partition, p.cores, slurm_memory_mb(p.memory), walltime_seconds(p.walltime), p.gres)
+
+
+def candidates(
+    profile: Profile, overrides: Mapping[str, Any], n: int, snapshot: Snapshot, policy: AdvicePolicy
+) -> tuple[Profile, list[Candidate]]:
+    """The resolved profile and the shapes worth asking about for `n` workers (BadRequest on bad input)."""
+    p = resolve(profile, overrides, snapshot.partitions, snapshot.nodes)
+    jobs = -(-n // p.processes)
+    # Fewer cores per job only when each job is one worker: threads per worker = cores // processes.
+    open_fields = [f for f in p.open_fields if f != "cores" or p.processes == 1]
+    found = candidate_shapes(
+        shape_of(p),
+        open_fields,
+        snapshot.partitions,
+        p.allowed_partitions,
+        jobs=jobs,
+        max_jobs=p.max_workers // p.processes,
+        nodes=snapshot.nodes,
+        policy=policy,
+    )
+    # What the profile's own fields were set to stays set unless a candidate changes it.
+    return p, [Candidate(c.shape, {**overrides, **c.overrides}, c.jobs, c.why) for c in found]
+
+
+async def advise(
+    profile: Profile, overrides: Mapping[str, Any], n: int, snapshot: Snapshot, policy: AdvicePolicy
+) -> Advice:
+    p, found = candidates(profile, overrides, n, snapshot, policy)
+    estimates = await asyncio.gather(*(estimate(c) for c in found))
+    return Advice(n=n, jobs=-(-n // p.processes), estimates=soonest(estimates))
+
+
+__all__ = [
+    "Advice",
+    "AdvicePolicy",
+    "Candidate",
+    "Estimate",
+    "Shape",
+    "advise",
+    "candidates",
+    "shape_of",
+    "soonest",
+    "wait_of",
+]
