@@ -136,3 +136,34 @@ async def until(
             return value  # type: ignore[return-value]
         assert time.monotonic() < deadline, f"{what} not met within {timeout} s"
         await asyncio.sleep(interval)
+
+
+def job_field(job_id: str, field: str) -> str:
+    """One squeue field of a job (e.g. "%T" state, "%S" start, "%l" time limit); "" once it is gone."""
+    return _run(["squeue", "-h", "-j", job_id, "-o", field]).stdout.strip()
+
+
+def backfill_gap(user: str = "bob", minutes: int = 60) -> list[str]:
+    """A busy sandbox with a gap only short jobs can use; returns the job ids to cancel afterwards.
+
+    node3 and node4 are full for `minutes`; a job of all four nodes waits for them and is planned
+    at their end, so it holds node1 and node2 from then on. Until then node1 and node2 are free to
+    jobs short enough to end before it (backfill); a longer job would delay it and must wait.
+    """
+    ids = [
+        submit(["-p", "batch", "-w", node, "-c", "8", "-t", str(minutes), "-J", "busy-long"], user=user)
+        for node in ("node3", "node4")
+    ]
+    try:
+        wait_for(lambda: all(job_field(i, "%T") == "RUNNING" for i in ids), timeout=30)
+        ids.append(
+            submit(
+                ["-p", "batch", "-N", "4", "--exclusive", "-t", str(minutes), "-J", "busy-wide"], user=user
+            )
+        )
+        # planned once the backfill scheduler has looked at it (bf_interval=5 in the sandbox)
+        wait_for(lambda: job_field(ids[-1], "%S") not in ("", "N/A"), timeout=30)
+    except BaseException:
+        cancel(ids)
+        raise
+    return ids

@@ -9,13 +9,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..clusters.profiles import Profile, resolve, slurm_memory_mb, walltime_seconds
 from ..models import Snapshot
-from .estimates import Estimate, estimate, soonest, wait_of
+from .estimates import Estimate, estimate, soonest, wait_of, with_snapshot
 from .shapes import AdvicePolicy, Candidate, Shape, candidate_shapes
 
 
@@ -60,7 +61,9 @@ async def advise(
     profile: Profile, overrides: Mapping[str, Any], n: int, snapshot: Snapshot, policy: AdvicePolicy
 ) -> Advice:
     p, found = candidates(profile, overrides, n, snapshot, policy)
-    estimates = await asyncio.gather(*(estimate(c) for c in found))
+    answers = await asyncio.gather(*(estimate(c) for c in found))
+    now = time.time()
+    estimates = [with_snapshot(e, snapshot, now) for e in answers]
     return Advice(n=n, jobs=-(-n // p.processes), estimates=soonest(estimates))
 
 

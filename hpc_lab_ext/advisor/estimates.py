@@ -11,12 +11,14 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from ..errors import BadRequest, SchedulerUnavailable
+from ..models import Snapshot
 from ..runner import run
+from .backfill import expected_start
 from .shapes import Candidate, Shape
 
 _ANSWER = re.compile(r"to start at (\S+) using (\d+) processors on nodes (\S+) in partition (\S+)")
@@ -36,6 +38,8 @@ class Estimate:
     #: worker jobs of this shape that give the capacity asked for
     jobs: int = 1
     why: str = ""
+    #: what the figures rest on: Slurm's test-only answer, or the snapshot's backfill reckoning
+    basis: str = "sbatch --test-only"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +100,33 @@ async def estimate(candidate: Candidate, timeout: float = 15.0) -> Estimate:
         error=error,
         jobs=n,
         why=candidate.why,
+    )
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t).isoformat(timespec="seconds")
+
+
+def with_snapshot(e: Estimate, snapshot: Snapshot, now: float) -> Estimate:
+    """Slurm's answer corrected by what the snapshot knows about backfill gaps and planned jobs."""
+    if e.first_start is None:
+        return e  # Slurm cannot place even one such job: nothing to correct
+    changes: dict[str, Any] = {}
+    reasons = []
+    for key, count in (("first", 1), ("all", e.jobs)):
+        t, why = expected_start(e.shape, count, snapshot, now)
+        wait: float | None = getattr(e, f"{key}_wait_s")
+        if t is None or (wait is not None and t - now <= wait and t > now):
+            continue
+        changes[f"{key}_start"], changes[f"{key}_wait_s"] = _iso(t), max(0.0, t - now)
+        reasons.append(why)
+    if not changes:
+        return e
+    return replace(
+        e,
+        basis=f"queue snapshot: {reasons[-1]}",
+        error=None if "all_start" in changes else e.error,
+        **changes,
     )
 
 

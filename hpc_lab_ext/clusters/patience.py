@@ -184,7 +184,11 @@ async def check(m: ClusterManager, entry: Entry, choose: Chooser | None = None) 
     if patience is None or not patience.on or patience.exhausted or snapshot.stale or entry.lock.locked():
         return False
     now = time.time()
-    waiting = overdue(m._tagged(snapshot, entry.tag), entry.first_known, now, patience.after_s)
+    tagged = m._tagged(snapshot, entry.tag)
+    submitted = {str(w.job_id) for w in entry.cluster.workers.values() if getattr(w, "job_id", None)}
+    if submitted - {job.id for job in tagged}:
+        return False  # the snapshot is older than the last submission: one try must see every job
+    waiting = overdue(tagged, entry.first_known, now, patience.after_s)
     if not waiting:
         return False
     best = await (choose or soonest_other_shape)(m, entry, len(waiting), snapshot)
@@ -217,7 +221,11 @@ async def _resubmit(
         cluster.worker_spec.pop(name, None)
     # As many jobs of the new shape as give the waiting capacity, within the profile's max_workers.
     for _ in range(count):
-        cluster.worker_spec.update(cluster.new_worker_spec())
+        spec = cluster.new_worker_spec()
+        while set(spec) & set(cluster.workers):  # a name still held by a job being cancelled
+            cluster._i += 1
+            spec = cluster.new_worker_spec()
+        cluster.worker_spec.update(spec)
     entry.last_action = time.time()
     patience = entry.patience
     patience.record(

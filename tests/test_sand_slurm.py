@@ -1,0 +1,179 @@
+"""'Be like sand' on the real sandbox: a busy schedule with a gap only short jobs can use.
+
+`backfill_gap` fills node3-4 for an hour and makes a four-node job wait for them, planned at their
+end. Then: the advisor's estimates are checked against what Slurm does with the same shapes, and
+patience resubmits a cluster's waiting worker jobs in the shape that starts now, and no more often
+than its limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sandbox import backfill_gap, cancel, job_field, require_slurm, submit, until, wait_for
+
+from hpc_lab_ext.advisor import AdvicePolicy, Estimate, Shape, advise
+from hpc_lab_ext.clusters.entry import Entry
+from hpc_lab_ext.clusters.manager import ClusterManager
+from hpc_lab_ext.clusters.profiles import Profile
+from hpc_lab_ext.models import Snapshot
+from hpc_lab_ext.poller import Poller
+from hpc_lab_ext.scheduler.slurm import SlurmBackend
+
+pytestmark = pytest.mark.slurm
+
+USER = pwd.getpwuid(os.geteuid()).pw_name
+OPEN = ("walltime", "partition", "cores")
+PROFILES = {
+    # What people ask for by habit: big workers for two hours in the big partition.
+    "habit": Profile(
+        name="habit", cores=2, memory="2GB", walltime="02:00:00", partition="batch", max_workers=4,
+        open_fields=OPEN,
+    ),
+    # Held back an hour by --begin: pending whatever shape they take.
+    "later": Profile(
+        name="later", cores=1, memory="1GB", walltime="00:10:00", partition="debug", max_workers=2,
+        job_extra_directives=("--begin=now+1hour",), open_fields=OPEN,
+    ),
+}  # fmt: skip
+POLICY = AdvicePolicy(patience_min_after_s=1)
+
+
+@dataclass
+class Box:
+    manager: ClusterManager
+    poller: Poller
+
+
+@pytest.fixture
+def busy() -> Iterator[list[str]]:
+    require_slurm()
+    ids = backfill_gap(user="bob", minutes=60)
+    yield ids
+    cancel(ids)
+
+
+@pytest.fixture
+def box(jp_asyncio_loop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Box]:
+    require_slurm()
+    backend = SlurmBackend(command_timeout=15)
+    # Planned starts (squeue --start) every 2 s: patience compares against them.
+    poller = Poller(backend, interval=1.0, min_interval=0.2, start_interval=2.0)
+    manager = ClusterManager(
+        backend, poller, USER, PROFILES, tmp_path / "clusters", idle_check_s=1.0, worker_interface="lo",
+        policy=POLICY,
+    )  # fmt: skip
+    yield Box(manager, poller)
+    jp_asyncio_loop.run_until_complete(manager.close_all())
+    jp_asyncio_loop.run_until_complete(poller.stop())
+
+
+def ts(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+def by_shape(estimates: list[Estimate]) -> dict[tuple[str, int, int], Estimate]:
+    return {(e.shape.partition, e.shape.cores, e.shape.walltime_s): e for e in estimates}
+
+
+async def test_estimates_match_what_slurm_then_does(busy: list[str], box: Box) -> None:
+    snapshot = await box.poller.refresh(urgent=True)
+    wide_start = ts(job_field(busy[-1], "%S"))
+    advice = await advise(PROFILES["habit"], {}, 2, snapshot, POLICY)
+    estimates = by_shape(advice.estimates)
+    habit, best = estimates[("batch", 2, 7200)], advice.estimates[0]
+    # The habit would overlap the wide job: it waits until that job has run its hour.
+    assert habit.all_wait_s is not None and habit.all_wait_s > 100 * 60, habit
+    # The advice: short workers that end before the wide job starts, so backfill starts them now.
+    assert best.all_wait_s == 0 and best.shape.walltime_s <= wide_start - time.time(), best
+    assert "backfill" in best.basis
+
+    # What Slurm then does with both shapes, submitted for real.
+    def sbatch(shape: Shape) -> str:
+        return submit([
+            "-p", shape.partition, "-c", str(shape.cores), "-t", str(shape.walltime_s // 60),
+            f"--mem={shape.memory_mb}M", "-J", "sand-check",
+        ])  # fmt: skip
+
+    sand, naive = sbatch(best.shape), sbatch(habit.shape)
+    try:
+        wait_for(lambda: job_field(sand, "%T") == "RUNNING", timeout=30)
+        planned = wait_for(lambda: job_field(naive, "%S") not in ("", "N/A") and job_field(naive, "%S"), 30)
+        assert job_field(naive, "%T") == "PENDING"
+        # Slurm's own plan for the long job agrees with the estimate (its accuracy: one scheduling pass).
+        assert habit.all_start is not None
+        assert abs(ts(planned) - ts(habit.all_start)) < 5 * 60, (planned, habit.all_start)
+    finally:
+        cancel([sand, naive])
+
+
+def entry_of(box: Box, cluster_id: str) -> Entry:
+    return box.manager._entry(cluster_id)
+
+
+async def test_patience_resubmits_waiting_workers_in_the_shape_that_starts_now(
+    busy: list[str], box: Box
+) -> None:
+    info = await box.manager.create(
+        "habit", {}, sys.executable, patience_settings={"after_s": 3, "max_tries": 1}
+    )
+    cid = info.id
+    assert info.patience is not None and info.patience["on"] and info.patience["tries"] == 0
+    cluster = box.manager.get(cid)
+    await box.manager.scale(cid, 2)
+    first_ids = {str(w.job_id) for w in cluster.workers.values()}
+    assert len(first_ids) == 2 and all(job_field(i, "%T") == "PENDING" for i in first_ids)
+
+    await until(lambda: len(cluster.scheduler.workers) == 2, 150, "2 workers connected after resubmission")
+    info = box.manager.info(cid)
+    assert info.patience is not None and info.patience["tries"] == 1 and info.patience["exhausted"]
+    assert "try 1 of 1: resubmitted 2 waiting job(s)" in info.patience["events"][-1]["text"]
+    # the old jobs are gone, the new ones run with the short walltime
+    now_ids = {str(w.job_id) for w in cluster.workers.values()}
+    assert not now_ids & first_ids
+    assert all(job_field(i, "%T") == "RUNNING" for i in now_ids)
+    assert {job_field(i, "%l") for i in now_ids} == {"15:00"}
+    assert info.profile["walltime"] == "00:15:00" and info.profile["partition"] == "batch"
+    assert all(job_field(i, "%T") == "" for i in first_ids)
+
+
+async def test_patience_stops_at_its_limit(box: Box) -> None:
+    """A chooser that always finds a 'sooner' shape: the jobs are resubmitted max_tries times, no more."""
+    calls = []
+
+    async def always_sooner(m: ClusterManager, entry: Entry, jobs: int, snapshot: Snapshot) -> Estimate:
+        calls.append(jobs)
+        walltime = 600 - 60 * len(calls)  # a new shape each time
+        return Estimate(Shape("debug", 1, 954, walltime), {}, None, None, 0.0, 0.0, jobs=jobs)
+
+    box.manager.patience_chooser = always_sooner
+    info = await box.manager.create(
+        "later", {}, sys.executable, patience_settings={"after_s": 2, "max_tries": 2}
+    )
+    cid = info.id
+    await box.manager.scale(cid, 1)
+    entry = entry_of(box, cid)
+    await until(lambda: entry.patience is not None and entry.patience.tries == 2, 60, "two tries")
+    cluster = box.manager.get(cid)
+    await until(
+        lambda: not entry.lock.locked() and set(cluster.worker_spec) == set(cluster.workers), 30, "settled"
+    )
+    ids_after_limit = {str(w.job_id) for w in cluster.workers.values()}
+    calls_at_limit = len(calls)
+    await asyncio.sleep(8)  # several watcher steps, each past after_s
+    assert entry.patience is not None and entry.patience.tries == 2 and entry.patience.exhausted
+    assert len(calls) == calls_at_limit == 2
+    assert {str(w.job_id) for w in box.manager.get(cid).workers.values()} == ids_after_limit
+    (job_id,) = ids_after_limit
+    assert job_field(job_id, "%T") == "PENDING" and job_field(job_id, "%l") == "8:00"
+    texts = [e["text"] for e in entry.patience.events]
+    assert [t.split(":")[0] for t in texts] == ["try 1 of 2", "try 2 of 2"]
