@@ -7,7 +7,7 @@ import {
 } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
-import { ICluster } from './api';
+import { ICluster, IPatienceSettings } from './api';
 import { currentNotebook, insertAndRun } from './notebook';
 import { CommandIDs, IHpcModel } from './tokens';
 
@@ -77,6 +77,8 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
         return await model.createCluster({
           profile: String(args.profile),
           overrides: (args.overrides as Record<string, string | number>) ?? {},
+          workers: typeof args.workers === 'number' ? args.workers : 0,
+          patience: (args.patience as IPatienceSettings | undefined) ?? null,
           kernel_id: notebook?.kernelId ?? null,
           notebook: notebook?.path ?? null
         });
@@ -127,6 +129,21 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
         [minimum, maximum] = [Number(m[1]), Number(m[2])];
       }
       await model.adaptCluster(cluster.id, minimum, maximum);
+    })
+  });
+
+  app.commands.addCommand(CommandIDs.clusterPatience, {
+    label: args =>
+      args.on === false
+        ? trans('Stop Resubmitting Waiting Dask Workers')
+        : trans('Resubmit Waiting Dask Workers in a Sooner Shape'),
+    execute: withCluster('Patience', async (cluster, args) => {
+      const on = args.on === undefined ? !cluster.patience?.on : !!args.on;
+      const minutes = typeof args.minutes === 'number' ? args.minutes : 5;
+      await model.setClusterPatience(
+        cluster.id,
+        on ? { after_s: Math.round(minutes * 60) } : null
+      );
     })
   });
 

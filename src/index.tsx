@@ -75,10 +75,12 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
           trans={trans}
           formRequest={formRequest}
           notebook={currentNotebook(tracker)?.path ?? null}
-          onCreate={async (profile, overrides) =>
+          onCreate={async (profile, overrides, options) =>
             (await app.commands.execute(CommandIDs.newCluster, {
               profile,
-              overrides
+              overrides,
+              workers: options.workers,
+              patience: options.patience as any
             })) ?? null
           }
           onScale={(cluster, n) =>
@@ -107,6 +109,12 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
           onShutdown={cluster =>
             void app.commands.execute(CommandIDs.shutdownCluster, {
               clusterId: cluster.id
+            })
+          }
+          onPatience={(cluster, on) =>
+            void app.commands.execute(CommandIDs.clusterPatience, {
+              clusterId: cluster.id,
+              on
             })
           }
         />
@@ -173,7 +181,8 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
         CommandIDs.adaptCluster,
         CommandIDs.connectNotebook,
         CommandIDs.openDashboard,
-        CommandIDs.shutdownCluster
+        CommandIDs.shutdownCluster,
+        CommandIDs.clusterPatience
       ]) {
         palette.addItem({ command, category });
       }

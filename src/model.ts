@@ -4,15 +4,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   ICluster,
   IAdvice,
-  IClusterList,
+  IAdviceRequest,
+  IGaps,
   IJob,
-  IJobList,
+  INewClusterRequest,
   INode,
-  INodeList,
   IPartition,
-  IPartitionList,
+  IPatienceSettings,
   IProfileChoice,
-  ISnapshotMessage,
+  IRestClient,
   IStatus,
   IUpdatesSocket,
   JobAction,
@@ -21,89 +21,12 @@ import {
   UpdateMessage,
   UpdatesSocketFactory,
   openUpdatesSocket,
-  requestAPI
+  restClient
 } from './api';
 import { ISchedulerState, applyDelta, stateFromSnapshot } from './delta';
 import { IHpcModel } from './tokens';
 
-/** REST calls the model makes; tests pass fakes. */
-export interface IRestClient {
-  status(): Promise<IStatus>;
-  snapshot(): Promise<ISnapshotMessage>;
-  jobAction(jobId: string, action: JobAction): Promise<void>;
-  clusters(): Promise<ICluster[]>;
-  profiles(): Promise<IProfileChoice[]>;
-  createCluster(request: INewClusterRequest): Promise<ICluster>;
-  scaleCluster(id: string, n: number): Promise<ICluster>;
-  adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster>;
-  closeCluster(id: string): Promise<void>;
-  advice(request: IAdviceRequest): Promise<IAdvice>;
-}
-
-export interface IAdviceRequest {
-  profile: string;
-  overrides: Record<string, string | number>;
-  n: number;
-}
-
-export interface INewClusterRequest {
-  profile: string;
-  overrides: Record<string, string | number>;
-  kernel_id: string | null;
-  notebook: string | null;
-}
-
-const post = (body: unknown): RequestInit => ({
-  method: 'POST',
-  body: JSON.stringify(body)
-});
-
-export const restClient: IRestClient = {
-  status: () => requestAPI<IStatus>('status'),
-  snapshot: async () => {
-    const [jobs, nodes, partitions] = await Promise.all([
-      requestAPI<IJobList>('jobs?user=all'),
-      requestAPI<INodeList>('nodes'),
-      requestAPI<IPartitionList>('partitions')
-    ]);
-    return {
-      type: 'snapshot',
-      version: jobs.version,
-      updated_at: jobs.updated_at,
-      stale: jobs.stale,
-      error: null,
-      unreachable_since: null,
-      jobs: jobs.jobs,
-      nodes: nodes.nodes,
-      partitions: partitions.partitions
-    };
-  },
-  jobAction: async (jobId, action) => {
-    await requestAPI(`jobs/${encodeURIComponent(jobId)}/${action}`, {
-      method: 'POST'
-    });
-  },
-  clusters: async () => (await requestAPI<IClusterList>('clusters')).clusters,
-  profiles: async () =>
-    (await requestAPI<{ profiles: IProfileChoice[] }>('profiles')).profiles,
-  createCluster: request => requestAPI<ICluster>('clusters', post(request)),
-  scaleCluster: (id, n) =>
-    requestAPI<ICluster>(
-      `clusters/${encodeURIComponent(id)}/scale`,
-      post({ n })
-    ),
-  adaptCluster: (id, minimum, maximum) =>
-    requestAPI<ICluster>(
-      `clusters/${encodeURIComponent(id)}/adapt`,
-      post({ minimum, maximum })
-    ),
-  advice: request => requestAPI<IAdvice>('advice', post(request)),
-  closeCluster: async id => {
-    await requestAPI(`clusters/${encodeURIComponent(id)}`, {
-      method: 'DELETE'
-    });
-  }
-};
+export type { IRestClient } from './api';
 
 export interface IHpcModelOptions {
   rest?: IRestClient;
@@ -211,6 +134,19 @@ export class HpcModel implements IHpcModel {
   /** When N workers would start, for the requested shape and the ones the profile allows instead. */
   async advice(request: IAdviceRequest): Promise<IAdvice> {
     return this._rest.advice(request);
+  }
+
+  /** Free cores per partition now and over the next hour. */
+  async gaps(): Promise<IGaps> {
+    return this._rest.gaps();
+  }
+
+  /** Turn resubmission of long-pending worker jobs on (settings) or off (null). */
+  async setClusterPatience(
+    id: string,
+    patience: IPatienceSettings | null
+  ): Promise<ICluster> {
+    return this._upsertCluster(await this._rest.setPatience(id, patience));
   }
 
   async createCluster(request: INewClusterRequest): Promise<ICluster> {

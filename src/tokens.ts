@@ -8,6 +8,9 @@ import {
   INode,
   IPartition,
   IAdvice,
+  IGaps,
+  INewClusterRequest,
+  IPatienceSettings,
   IProfileChoice,
   IStatus,
   JobAction,
@@ -57,12 +60,12 @@ export interface IHpcModel extends IDisposable {
     overrides: Record<string, string | number>;
     n: number;
   }): Promise<IAdvice>;
-  createCluster(request: {
-    profile: string;
-    overrides: Record<string, string | number>;
-    kernel_id: string | null;
-    notebook: string | null;
-  }): Promise<ICluster>;
+  createCluster(request: INewClusterRequest): Promise<ICluster>;
+  gaps(): Promise<IGaps>;
+  setClusterPatience(
+    id: string,
+    patience: IPatienceSettings | null
+  ): Promise<ICluster>;
   scaleCluster(id: string, n: number): Promise<ICluster>;
   adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster>;
   closeCluster(id: string): Promise<void>;
@@ -86,4 +89,5 @@ export namespace CommandIDs {
   export const connectNotebook = 'hpc-lab-ext:connect-notebook';
   export const openDashboard = 'hpc-lab-ext:open-dashboard';
   export const shutdownCluster = 'hpc-lab-ext:shutdown-cluster';
+  export const clusterPatience = 'hpc-lab-ext:cluster-patience';
 }

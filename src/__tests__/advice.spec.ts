@@ -5,7 +5,8 @@ const trans = (text: string) => text;
 
 function estimate(
   wait: number | null,
-  error: string | null = null
+  error: string | null = null,
+  jobs = 2
 ): IStartEstimate {
   return {
     shape: {
@@ -20,7 +21,10 @@ function estimate(
     all_start: null,
     first_wait_s: wait,
     all_wait_s: wait,
-    error
+    error,
+    jobs,
+    why: '',
+    basis: 'sbatch --test-only'
   };
 }
 

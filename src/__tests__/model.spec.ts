@@ -3,6 +3,8 @@ import {
   IAdvice,
   ICluster,
   IDeltaMessage,
+  IGaps,
+  IPatienceSettings,
   IProfileChoice,
   IJob,
   ISnapshotMessage,
@@ -147,6 +149,42 @@ class FakeRest implements IRestClient {
   async advice(request: { n: number }): Promise<IAdvice> {
     return { n: request.n, jobs: request.n, estimates: [] };
   }
+
+  gapsAsked = 0;
+
+  async gaps(): Promise<IGaps> {
+    this.gapsAsked++;
+    return {
+      partitions: [],
+      horizon_s: [0, 900, 1800, 3600],
+      computed_at: 0,
+      version: 1,
+      stale: false
+    };
+  }
+
+  patience: [string, IPatienceSettings | null][] = [];
+
+  async setPatience(
+    id: string,
+    patience: IPatienceSettings | null
+  ): Promise<ICluster> {
+    this.patience.push([id, patience]);
+    const on = patience !== null;
+    return {
+      ...cluster(id, 'work.ipynb'),
+      patience: on
+        ? {
+            on,
+            after_s: patience.after_s,
+            max_tries: 3,
+            tries: 0,
+            exhausted: false,
+            events: []
+          }
+        : null
+    };
+  }
 }
 
 function cluster(id: string, notebook: string | null): ICluster {
@@ -168,6 +206,7 @@ function cluster(id: string, notebook: string | null): ICluster {
     counts: { requested: 0, pending: 0, running: 0, connected: 0 },
     workers: [],
     connect_code: '',
+    patience: null,
     error: null
   };
 }
@@ -430,5 +469,31 @@ describe('HpcModel over the updates websocket', () => {
     const before = rest.snapshots;
     await model.refresh();
     expect(rest.snapshots).toBeGreaterThan(before);
+  });
+});
+
+describe('patience and gaps', () => {
+  it('turns patience on and off through the server and keeps the answer', async () => {
+    const rest = new FakeRest();
+    const model = new HpcModel({ rest, openSocket: null, interval: 60_000 });
+    const on = await model.setClusterPatience('c1', { after_s: 300 });
+    expect(rest.patience).toEqual([['c1', { after_s: 300 }]]);
+    expect(on.patience?.on).toBe(true);
+    expect(model.clusters.find(c => c.id === 'c1')?.patience?.after_s).toBe(
+      300
+    );
+    await model.setClusterPatience('c1', null);
+    expect(rest.patience[1]).toEqual(['c1', null]);
+    expect(model.clusters.find(c => c.id === 'c1')?.patience).toBeNull();
+    model.dispose();
+  });
+
+  it('asks the server for the gaps', async () => {
+    const rest = new FakeRest();
+    const model = new HpcModel({ rest, openSocket: null, interval: 60_000 });
+    const gaps = await model.gaps();
+    expect(rest.gapsAsked).toBe(1);
+    expect(gaps.horizon_s).toEqual([0, 900, 1800, 3600]);
+    model.dispose();
   });
 });

@@ -83,6 +83,7 @@ function cluster(
     },
     workers: [],
     connect_code: '',
+    patience: null,
     error: null,
     ...extra
   };

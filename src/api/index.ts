@@ -1,3 +1,4 @@
 export * from './client';
+export * from './rest';
 export * from './types';
 export * from './updates';

@@ -190,6 +190,41 @@ export interface ICluster {
   workers: IClusterWorker[];
   connect_code: string;
   error: string | null;
+  /** resubmission of long-pending worker jobs; null when never turned on */
+  patience: IPatience | null;
+}
+
+export interface IPatienceSettings {
+  after_s: number;
+  max_tries?: number;
+}
+
+export interface IPatience {
+  on: boolean;
+  after_s: number;
+  max_tries: number;
+  tries: number;
+  exhausted: boolean;
+  /** what happened, oldest first; `at` in seconds since the epoch */
+  events: { at: number; text: string }[];
+}
+
+/** Free cores of one partition now and at later times (from running jobs' limits and plans). */
+export interface IPartitionGaps {
+  name: string;
+  cpus_total: number;
+  max_time_s: number | null;
+  free: { in_s: number; cpus: number }[];
+  /** the most cores free on a single node now */
+  largest_node_free: number;
+}
+
+export interface IGaps {
+  partitions: IPartitionGaps[];
+  horizon_s: number[];
+  computed_at: number;
+  version: number;
+  stale: boolean;
 }
 
 /** A field of a profile a person may change, with the bounds the server will accept. */
@@ -231,6 +266,12 @@ export interface IStartEstimate {
   first_wait_s: number | null;
   all_wait_s: number | null;
   error: string | null;
+  /** worker jobs of this shape that give the capacity asked for */
+  jobs: number;
+  /** why this shape is suggested, e.g. "8 × 1 cores fit the free cores in batch now" */
+  why: string;
+  /** what the figures rest on: Slurm's test-only answer or the queue snapshot (backfill) */
+  basis: string;
 }
 
 export interface IAdvice {

@@ -2,6 +2,7 @@ import * as React from 'react';
 
 import { ICluster, IClusterWorker } from '../api';
 import { describeReason, formatDuration, relativeTime } from './format';
+import { PatienceLine } from './PatienceLine';
 
 export interface IClusterCallbacks {
   onScale: (cluster: ICluster, n: number) => void;
@@ -9,6 +10,8 @@ export interface IClusterCallbacks {
   onConnect: (cluster: ICluster) => void;
   onDashboard: (cluster: ICluster) => void;
   onShutdown: (cluster: ICluster) => void;
+  /** turn resubmission of long-waiting worker jobs on or off */
+  onPatience?: (cluster: ICluster, on: boolean) => void;
 }
 
 export interface IClusterCardProps extends IClusterCallbacks {
@@ -310,6 +313,13 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
           </button>
         ) : null}
       </div>
+      {props.onPatience && cluster.profile.scheduler !== 'local' ? (
+        <PatienceLine
+          cluster={cluster}
+          onPatience={props.onPatience}
+          trans={trans}
+        />
+      ) : null}
       <div className="jp-HpcCluster-actions">
         <button onClick={() => props.onConnect(cluster)}>
           {trans('Connect notebook')}

@@ -1,6 +1,12 @@
 import * as React from 'react';
 
-import { IAdvice, IProfileChoice, IProfileField, IStartEstimate } from '../api';
+import {
+  IAdvice,
+  IPatienceSettings,
+  IProfileChoice,
+  IProfileField,
+  IStartEstimate
+} from '../api';
 import { formatDuration } from './format';
 
 export interface INewClusterFormProps {
@@ -10,7 +16,8 @@ export interface INewClusterFormProps {
   busy: boolean;
   onCreate: (
     profile: string,
-    overrides: Record<string, string | number>
+    overrides: Record<string, string | number>,
+    options: ICreateOptions
   ) => void;
   onCancel: () => void;
   /** when N workers of this shape (and of the shapes the profile allows instead) would start */
@@ -21,6 +28,17 @@ export interface INewClusterFormProps {
   ) => Promise<IAdvice>;
   trans: (text: string) => string;
 }
+
+/** What a new cluster does once it runs. */
+export interface ICreateOptions {
+  /** workers to ask for at once */
+  workers: number;
+  /** resubmit worker jobs that wait longer than this in a shape that starts sooner; null: never */
+  patience: IPatienceSettings | null;
+}
+
+/** Minutes a worker job may wait before patience resubmits it, as offered in the form. */
+export const PATIENCE_MINUTES = 5;
 
 /** "now", "in 19 min", or why Slurm could not place it. */
 export function startText(
@@ -42,12 +60,13 @@ export function startText(
     : `${trans('starts in')} ${formatDuration(Math.round(estimate.all_wait_s))}`;
 }
 
-/** "2 × 4 cores, 00:30:00 in debug" */
+/** "2 × 4 cores, 00:30:00 in debug" (jobs: the estimate's own count, else the one given) */
 export function shapeText(
   estimate: IStartEstimate,
-  jobs: number,
+  fallbackJobs: number,
   trans: (text: string) => string
 ): string {
+  const jobs = estimate.jobs ?? fallbackJobs;
   const s = estimate.shape;
   const h = String(Math.floor(s.walltime_s / 3600)).padStart(2, '0');
   const m = String(Math.floor((s.walltime_s % 3600) / 60)).padStart(2, '0');
@@ -69,10 +88,11 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
   const { choices, notebook, busy, trans } = props;
   const [name, setName] = React.useState(choices[0]?.profile.name ?? '');
   const [values, setValues] = React.useState<Record<string, string>>({});
-  const [workers, setWorkers] = React.useState('2');
+  const [workers, setWorkers] = React.useState('0');
   const [advice, setAdvice] = React.useState<IAdvice | null>(null);
   const [adviceError, setAdviceError] = React.useState<string | null>(null);
   const [asking, setAsking] = React.useState(false);
+  const [patient, setPatient] = React.useState(false);
   const choice = choices.find(c => c.profile.name === name) ?? choices[0];
   if (!choice) {
     return (
@@ -98,7 +118,13 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
       aria-label={trans('New Dask cluster')}
       onSubmit={e => {
         e.preventDefault();
-        props.onCreate(choice.profile.name, overrides);
+        props.onCreate(choice.profile.name, overrides, {
+          workers: Math.max(
+            0,
+            Math.min(choice.profile.max_workers, Number(workers) || 0)
+          ),
+          patience: patient ? { after_s: PATIENCE_MINUTES * 60 } : null
+        });
       }}
     >
       <label>
@@ -162,11 +188,11 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
       {props.onAdvice && choice.profile.scheduler === 'slurm' ? (
         <div className="jp-HpcNewCluster-advice">
           <label>
-            {trans('Workers wanted')}
+            {trans('Workers to start')}
             <input
               name="advice-workers"
               type="number"
-              min={1}
+              min={0}
               max={choice.profile.max_workers}
               value={workers}
               onChange={e => setWorkers(e.target.value)}
@@ -183,7 +209,7 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
                   await props.onAdvice!(
                     choice.profile.name,
                     overrides,
-                    Number(workers)
+                    Math.max(1, Number(workers) || 1)
                   )
                 );
               } catch (error) {
@@ -209,7 +235,10 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
               aria-label={trans('Start estimates')}
             >
               {advice.estimates.map((e, i) => (
-                <li key={i}>
+                <li
+                  key={i}
+                  title={[e.why, e.basis].filter(Boolean).join(' · ')}
+                >
                   <span>{shapeText(e, advice.jobs, trans)}</span>
                   <b>{startText(e, trans)}</b>
                   {Object.keys(e.overrides).length > 0 &&
@@ -222,6 +251,14 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
                           next[`${name}:${k}`] = String(v);
                         }
                         setValues(next);
+                        setWorkers(
+                          String(
+                            Math.min(
+                              choice.profile.max_workers,
+                              (e.jobs ?? advice.jobs) * choice.profile.processes
+                            )
+                          )
+                        );
                         setAdvice(null);
                       }}
                     >
@@ -238,6 +275,19 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
           ) : null}
         </div>
       ) : null}
+      {choice.profile.scheduler !== 'local' ? (
+        <label className="jp-HpcNewCluster-patience">
+          <input
+            type="checkbox"
+            name="patience"
+            checked={patient}
+            onChange={e => setPatient(e.target.checked)}
+          />
+          {`${trans('Resubmit workers still waiting after')} ${PATIENCE_MINUTES} ${trans(
+            'min in a shape that starts sooner'
+          )}`}
+        </label>
+      ) : null}
       <p className="jp-HpcNewCluster-for">
         {notebook
           ? `${trans('Workers use the Python of')} ${notebook}`
@@ -245,7 +295,11 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
       </p>
       <div className="jp-HpcNewCluster-buttons">
         <button type="submit" disabled={busy}>
-          {busy ? trans('Starting…') : trans('Create cluster')}
+          {busy
+            ? trans('Starting…')
+            : Number(workers) > 0
+              ? `${trans('Create with')} ${Math.min(choice.profile.max_workers, Number(workers))} ${trans('workers')}`
+              : trans('Create cluster')}
         </button>
         <button type="button" onClick={props.onCancel}>
           {trans('Cancel')}

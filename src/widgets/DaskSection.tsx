@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { ICluster, IProfileChoice } from '../api';
 import { ClusterCard, IClusterCallbacks } from '../components/ClusterCard';
-import { NewClusterForm } from '../components/NewClusterForm';
+import { ICreateOptions, NewClusterForm } from '../components/NewClusterForm';
 import { IHpcModel } from '../tokens';
 
 export interface IDaskSectionProps extends IClusterCallbacks {
@@ -11,7 +11,8 @@ export interface IDaskSectionProps extends IClusterCallbacks {
   notebook: string | null;
   onCreate: (
     profile: string,
-    overrides: Record<string, string | number>
+    overrides: Record<string, string | number>,
+    options: ICreateOptions
   ) => Promise<ICluster | null>;
   trans: (text: string) => string;
   /** changes when someone asked (e.g. from the palette) for the new-cluster form */
@@ -100,11 +101,11 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
           onAdvice={(profile, overrides, n) =>
             model.advice({ profile, overrides, n })
           }
-          onCreate={async (profile, overrides) => {
+          onCreate={async (profile, overrides, options) => {
             setCreating(true);
             setFormError(null);
             try {
-              const made = await props.onCreate(profile, overrides);
+              const made = await props.onCreate(profile, overrides, options);
               if (made) {
                 setNewest(made.id);
                 setChoices(null);
@@ -145,6 +146,7 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
             onConnect={props.onConnect}
             onDashboard={props.onDashboard}
             onShutdown={props.onShutdown}
+            onPatience={props.onPatience}
           />
         ))}
       </div>

@@ -1,5 +1,7 @@
 import * as React from 'react';
 
+import { IGaps } from '../api';
+import { GapsTable } from '../components/GapsTable';
 import { NodeHeatmap, NodeMetric } from '../components/NodeHeatmap';
 import { IHpcModel } from '../tokens';
 
@@ -10,9 +12,31 @@ export interface INodesSectionProps {
   trans: (text: string) => string;
 }
 
-/** Node usage: a heat map per partition, read from the shared scheduler state. */
+/** The gaps, asked again when the queue changed or a minute passed (the clock moves them too). */
+function useGaps(model: IHpcModel): IGaps | null {
+  const [gaps, setGaps] = React.useState<IGaps | null>(null);
+  const [minute, setMinute] = React.useState(0);
+  React.useEffect(() => {
+    const timer = window.setInterval(() => setMinute(m => m + 1), 60_000);
+    return () => window.clearInterval(timer);
+  }, []);
+  React.useEffect(() => {
+    let current = true;
+    model.gaps().then(
+      answer => current && setGaps(answer),
+      () => current && setGaps(null)
+    );
+    return () => {
+      current = false;
+    };
+  }, [model, model.version, minute]);
+  return gaps;
+}
+
+/** Node usage: a heat map per partition, read from the shared scheduler state, and the gaps. */
 export function NodesSection(props: INodesSectionProps): JSX.Element {
   const { model, metric, onMetric, trans } = props;
+  const gaps = useGaps(model);
   if (model.loading) {
     return <div className="jp-HpcEmpty">{trans('Loading the nodes…')}</div>;
   }
@@ -32,6 +56,9 @@ export function NodesSection(props: INodesSectionProps): JSX.Element {
         onMetric={onMetric}
         trans={trans}
       />
+      {gaps && gaps.partitions.length > 0 ? (
+        <GapsTable gaps={gaps} trans={trans} />
+      ) : null}
     </section>
   );
 }

@@ -27,6 +27,14 @@ test.describe('HPC panel nodes', () => {
     const fraction = async () =>
       Number(await node3.getAttribute('data-fraction'));
     const cpuBefore = await fraction();
+    // The free cores table below the heat map: batch's free cores now, before the job.
+    const freeNow = page.locator(
+      '.jp-HpcGaps tr[data-partition="batch"] td[data-in="0"] .jp-HpcGaps-count'
+    );
+    await expect(
+      page.locator('.jp-HpcGaps tr[data-partition="debug"]')
+    ).toHaveCount(1, { timeout: 20_000 });
+    const freeBefore = Number(await freeNow.textContent());
     await page.getByRole('radio', { name: 'GPU' }).click();
     const gpuBefore = await fraction();
     await page.getByRole('radio', { name: 'CPU' }).click();
@@ -56,6 +64,10 @@ test.describe('HPC panel nodes', () => {
         (cpuBefore + 0.5).toFixed(2),
         { timeout: 20_000 }
       );
+      // 4 cores fewer free now; the job's 5-minute limit gives them back within 15 minutes
+      await expect(freeNow).toHaveText(String(freeBefore - 4), {
+        timeout: 20_000
+      });
       await page.getByRole('radio', { name: 'GPU' }).click();
       await expect(node3).toHaveAttribute(
         'data-fraction',
