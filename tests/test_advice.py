@@ -204,3 +204,19 @@ def test_sand_shape_fits_the_free_cores_now() -> None:
         base, fields, PARTS, jobs=2, max_jobs=8, nodes=nodes, policy=AdvicePolicy(min_cores=4)
     )
     assert all("fit the free cores" not in c.why for c in bounded)
+
+
+def test_sand_walltime_ends_before_the_next_planned_job() -> None:
+    from records import node
+
+    nodes = [node("node1"), node("node2")]
+    base = Shape("batch", 2, 2000, 7200)
+    fields = ("walltime", "partition")
+    policy = AdvicePolicy(min_walltime_s=300)
+    # the next planned job in batch starts in 10 minutes: 9-minute workers backfill before it
+    found = candidate_shapes(base, fields, PARTS, jobs=2, nodes=nodes, policy=policy, windows={"batch": 600})
+    assert found[1].shape == Shape("batch", 2, 2000, 540)
+    assert found[1].overrides == {"walltime": "00:09:00"}
+    # a gap shorter than the policy's shortest walltime is not offered
+    short = candidate_shapes(base, fields, PARTS, jobs=2, nodes=nodes, policy=policy, windows={"batch": 200})
+    assert all(c.shape.walltime_s >= 300 for c in short)

@@ -111,6 +111,11 @@ async def test_updates_websocket_pushes_clusters(api: Any, jp_ws_fetch: Any) -> 
         ({"profile": "local", "kernel_id": "../../etc"}, "kernel_id must be"),
         ({"profile": "local", "kernel_id": "0123abcd-0000-0000-0000-000000000000"}, "no running kernel"),
         ({"profile": "local", "notebook": ["a"]}, "notebook must be a path"),
+        ({"profile": "local", "workers": -1}, "workers must be a whole number from 0 to"),
+        ({"profile": "local", "workers": "4"}, "workers must be a whole number"),
+        ({"profile": "local", "patience": {"after_s": 600}}, "patience needs a batch scheduler"),
+        ({"profile": "local", "patience": {"after_s": 1}}, "after_s must be whole seconds from 60"),
+        ({"profile": "local", "patience": "on"}, "patience must be null or"),
     ],
 )
 async def test_bad_create_requests_are_400(api: Any, body: dict[str, Any], words: str) -> None:
@@ -143,6 +148,29 @@ async def test_bad_scale_and_adapt_are_400_and_change_nothing(api: Any) -> None:
     assert code == 400 and "missing field 'maximum'" in answer["message"]
     code, now = await api(f"clusters/{cid}")
     assert now["counts"]["requested"] == 0 and now["adapt"] is None
+
+
+async def test_create_with_workers_and_patience_requests(api: Any) -> None:
+    code, info = await api("clusters", "POST", {"profile": "local", "workers": 1})
+    assert code == 201 and info["counts"]["requested"] == 1, info
+    assert info["patience"] is None
+    cid = info["id"]
+    await until_counts(api, cid, connected=1)
+    code, answer = await api(f"clusters/{cid}/patience", "POST", {"patience": {"after_s": 120}})
+    assert code == 400 and "patience needs a batch scheduler" in answer["message"]
+    code, answer = await api(f"clusters/{cid}/patience", "POST", {"patience": None})
+    assert code == 200 and answer["patience"] is None
+    code, answer = await api(f"clusters/{cid}/patience", "POST", {})
+    assert code == 400 and "missing field 'patience'" in answer["message"]
+
+
+async def test_gaps_on_the_local_backend(api: Any) -> None:
+    code, body = await api("gaps")
+    assert code == 200, body
+    assert body["horizon_s"] == [0, 900, 1800, 3600]
+    for part in body["partitions"]:
+        assert [f["in_s"] for f in part["free"]] == body["horizon_s"]
+        assert all(0 <= f["cpus"] <= part["cpus_total"] for f in part["free"])
 
 
 @pytest.mark.parametrize("path", ["clusters/deadbeef", "clusters/..%2F..", "clusters/deadbeef/scale"])

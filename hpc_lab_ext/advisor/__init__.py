@@ -16,6 +16,7 @@ from typing import Any
 
 from ..clusters.profiles import Profile, resolve, slurm_memory_mb, walltime_seconds
 from ..models import Snapshot
+from .backfill import planned, window_s
 from .estimates import Estimate, estimate, soonest, wait_of, with_snapshot
 from .shapes import AdvicePolicy, Candidate, Shape, candidate_shapes
 
@@ -41,6 +42,11 @@ def candidates(
     """The resolved profile and the shapes worth asking about for `n` workers (BadRequest on bad input)."""
     p = resolve(profile, overrides, snapshot.partitions, snapshot.nodes)
     jobs = -(-n // p.processes)
+    now = time.time()
+    windows = {
+        part.name: window_s(planned(snapshot.jobs, snapshot.partitions, part.name, now), now)
+        for part in snapshot.partitions
+    }
     # Fewer cores per job only when each job is one worker: threads per worker = cores // processes.
     open_fields = [f for f in p.open_fields if f != "cores" or p.processes == 1]
     found = candidate_shapes(
@@ -52,6 +58,7 @@ def candidates(
         max_jobs=p.max_workers // p.processes,
         nodes=snapshot.nodes,
         policy=policy,
+        windows=windows,
     )
     # What the profile's own fields were set to stays set unless a candidate changes it.
     return p, [Candidate(c.shape, {**overrides, **c.overrides}, c.jobs, c.why) for c in found]

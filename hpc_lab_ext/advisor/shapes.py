@@ -148,8 +148,13 @@ def _sand(
     nodes: Sequence[Node],
     policy: AdvicePolicy,
     max_jobs: int,
+    windows: Mapping[str, float],
 ) -> Candidate | None:
-    """The same total cores as the smallest, shortest workers allowed, where they all fit now."""
+    """The same total cores as the biggest workers that all fit now, short enough for the gap.
+
+    `windows`: seconds until the first planned job in each partition; a walltime that ends
+    before it is what backfill can start now.
+    """
     walltime = base.walltime_s
     if "walltime" in open_fields:
         walltime = min(walltime, max(policy.min_walltime_s, min(SHORTER_S)))
@@ -166,7 +171,10 @@ def _sand(
             break
         for part in targets:
             wall = walltime if part.max_time_s is None else min(walltime, part.max_time_s)
-            if wall < base.walltime_s and "walltime" not in open_fields:
+            window = windows.get(part.name, float("inf"))
+            if "walltime" in open_fields and wall > window:
+                wall = int(window - 60) // 60 * 60  # a minute's slack: ends before the planned job
+            if wall < policy.min_walltime_s or (wall < base.walltime_s and "walltime" not in open_fields):
                 continue
             if fit_now(nodes, part.name, cores, memory) >= n:
                 shape = Shape(part.name, cores, memory, wall, base.gres)
@@ -190,6 +198,7 @@ def candidate_shapes(
     max_jobs: int | None = None,
     nodes: Sequence[Node] = (),
     policy: AdvicePolicy | None = None,
+    windows: Mapping[str, float] | None = None,
 ) -> list[Candidate]:
     """The profile's shape first, then the variations it and the policy allow that could start sooner."""
     policy = policy or AdvicePolicy()
@@ -214,6 +223,7 @@ def candidate_shapes(
             nodes=nodes,
             policy=policy,
             max_jobs=max_jobs,
+            windows=windows or {},
         )
         if sand is not None:
             found.add(sand)
