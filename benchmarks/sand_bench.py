@@ -102,27 +102,28 @@ async def time_to_workers(
     return first, every, shape
 
 
-async def start_trial(workers: int, busy_minutes: int, log_dir: Path) -> dict[str, Any]:
+async def measure(advised: bool, workers: int, busy_minutes: int, log_dir: Path) -> tuple[Any, ...]:
+    """One request on a freshly busy sandbox: the advisor's best shape, or the habit as it is."""
     manager, poller = make_manager(log_dir, {"habit": HABIT})
     ids = backfill_gap(user="bob", minutes=busy_minutes)
     try:
         snapshot = await poller.refresh(urgent=True)
         advice = await advise(HABIT, {}, workers, snapshot, POLICY)
-        best = advice.estimates[0]
-        own = next(e for e in advice.estimates if not e.overrides)
-        wide_start = job_field(ids[-1], "%S")
+        chosen = advice.estimates[0] if advised else next(e for e in advice.estimates if not e.overrides)
         timeout = busy_minutes * 60 * 3 + 180
-        a_first, a_all, a_shape = await time_to_workers(manager, best.overrides, best.jobs, timeout)
-        n_first, n_all, n_shape = await time_to_workers(manager, {}, workers, timeout)
-        return {
-            "wide_start": wide_start,
-            "advisor": (a_first, a_all, a_shape, best.all_wait_s, best.basis),
-            "naive": (n_first, n_all, n_shape, own.all_wait_s, own.basis),
-        }
+        first, every, shape = await time_to_workers(manager, chosen.overrides, chosen.jobs, timeout)
+        return first, every, shape, chosen.all_wait_s, chosen.basis
     finally:
         cancel(ids, timeout=60)
         await manager.close_all()
         await poller.stop()
+
+
+async def start_trial(workers: int, busy_minutes: int, log_dir: Path) -> dict[str, Any]:
+    """The advisor's request, then the naive one, each on the same freshly made busy schedule."""
+    advisor = await measure(True, workers, busy_minutes, log_dir)
+    naive = await measure(False, workers, busy_minutes, log_dir)
+    return {"advisor": advisor, "naive": naive}
 
 
 def fmt(value: float | None) -> str:
@@ -137,11 +138,12 @@ async def part_one(trials: int, workers: int, busy: int) -> None:
             row = await start_trial(workers, busy, Path(tmp) / "clusters")
         rows.append(row)
         a, n = row["advisor"], row["naive"]
-        print(f"trial {i + 1}: wide job planned at {row['wide_start']}")
+        print(f"trial {i + 1}:", flush=True)
         for label, r in (("advisor", a), ("naive", n)):
             print(
                 f"  {label:8s} {r[2]:40s} first {fmt(r[0])} s  all {fmt(r[1])} s  "
-                f"(estimated {fmt(r[3])} s; {r[4]})"
+                f"(estimated {fmt(r[3])} s; {r[4]})",
+                flush=True,
             )
     medians = {}
     for label in ("advisor", "naive"):

@@ -173,7 +173,8 @@ def _sand(
             wall = walltime if part.max_time_s is None else min(walltime, part.max_time_s)
             window = windows.get(part.name, float("inf"))
             if "walltime" in open_fields and wall > window:
-                wall = int(window - 60) // 60 * 60  # a minute's slack: ends before the planned job
+                # whole minutes, ending before the planned job even if submitted a few seconds later
+                wall = int(window - 15) // 60 * 60
             if wall < policy.min_walltime_s or (wall < base.walltime_s and "walltime" not in open_fields):
                 continue
             if fit_now(nodes, part.name, cores, memory) >= n:

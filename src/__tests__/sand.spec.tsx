@@ -86,7 +86,9 @@ describe('patience on a cluster card', () => {
       exhausted: true,
       events: [{ at: 1, text: 'try 3 of 3: resubmitted 1 waiting job(s)' }]
     });
-    expect(patienceText(c, trans)).toContain('3 of 3 tries used');
+    expect(patienceText(c, trans)).toBe(
+      'Resubmit workers waiting over 5 min in a shape that starts sooner · 3 of 3 tries used'
+    );
     const html = renderToStaticMarkup(
       <PatienceLine cluster={c} onPatience={() => undefined} trans={trans} />
     );

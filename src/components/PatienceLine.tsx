@@ -19,7 +19,9 @@ export function patienceText(
     return trans('Waiting workers are left as they are');
   }
   const used = `${p.tries} ${trans('of')} ${p.max_tries} ${trans('tries used')}`;
-  return `${trans('Resubmit workers waiting over')} ${formatDuration(p.after_s)} ${trans(
+  const wait =
+    p.after_s % 60 === 0 ? `${p.after_s / 60} min` : formatDuration(p.after_s);
+  return `${trans('Resubmit workers waiting over')} ${wait} ${trans(
     'in a shape that starts sooner'
   )} · ${used}`;
 }

@@ -58,6 +58,19 @@ test.describe('HPC panel Dask clusters', () => {
     await expect(card).toBeVisible({ timeout: 60_000 });
     await expect(card).toContainText('this notebook');
 
+    // Patience: on and off from the card; the server answers with its settings and tries.
+    const patience = card.locator('.jp-HpcCluster-patience');
+    await expect(patience).toContainText(
+      'Waiting workers are left as they are'
+    );
+    await patience.getByRole('checkbox').check();
+    await expect(patience).toContainText('Resubmit workers waiting over 5 min');
+    await expect(patience).toContainText('0 of 3 tries used');
+    await patience.getByRole('checkbox').uncheck();
+    await expect(patience).toContainText(
+      'Waiting workers are left as they are'
+    );
+
     // Scale to 2 with the buttons, and watch the jobs connect.
     await card.getByRole('button', { name: 'Scale to 2 workers' }).click();
     const counts = card.locator('.jp-HpcCluster-counts');
