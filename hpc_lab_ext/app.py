@@ -45,9 +45,9 @@ class HPCLabApp(ExtensionApp):
         default_value="auto",
         config=True,
         help="Scheduler backend: 'cli' (Slurm's commands; 'slurm' is the same), 'pyslurm' (Slurm's C "
-        "API through pyslurm, which must match the running Slurm), 'local' (no scheduler: this "
-        "machine as one node), or 'auto' (pyslurm when usable, else the Slurm commands when on PATH, "
-        "else local).",
+        "API through pyslurm, which must match the running Slurm), 'sge' (Grid Engine's commands), "
+        "'local' (no scheduler: this machine as one node), or 'auto' (pyslurm when usable, else the "
+        "Slurm commands when on PATH, else Grid Engine's, else local).",
     )
     poll_interval = Float(
         15.0,
@@ -172,7 +172,7 @@ class HPCLabApp(ExtensionApp):
         except ImportError as e:
             self.log.warning("hpc-lab-ext: no Dask clusters (%s); install hpc_lab_ext[dask]", e)
             return None
-        kind = "slurm" if self.scheduler.name == "slurm" else "local"
+        kind = self.scheduler.name if self.scheduler.name in ("slurm", "sge") else "local"
         user_file = Path(dask.config.PATH) / "jobqueue.yaml"
         loaded = load_profiles(self.profiles, user_file if self.user_profile and kind == "slurm" else None)
         profiles = {n: p for n, p in loaded.items() if p.scheduler == kind}

@@ -147,7 +147,7 @@ def test_admin_profiles_load(tmp_path: Path) -> None:
         ({"open_fields": ["account"]}, "open_fields may only name"),
         ({"open_fields": "cores"}, "open_fields must be a list"),
         ({"queue": "batch"}, "unknown setting"),
-        ({"scheduler": "pbs"}, "scheduler must be one of"),
+        ({"scheduler": "htcondor"}, "scheduler must be one of"),
     ],
 )
 def test_malformed_admin_profile(data: dict[str, Any], match: str) -> None:

@@ -3,9 +3,8 @@
 - the notebook's Python (`kernel_python`, `check_python`): workers must import what the notebook
   does, so they run its interpreter, checked to have `distributed` before any job is submitted;
 - the cluster's TLS credentials (`make_security`), as files only the user can read;
-- `start_cluster`: a dask-jobqueue SLURMCluster whose sbatch/scancel go through runner.run, or a
-  LocalCluster. Our own dask config section keeps a user's ``jobqueue.slurm`` settings out of our
-  job scripts (their resource keys come in through the "my-jobqueue" profile instead).
+- `start_cluster`: a dask-jobqueue cluster for the profile's scheduler (Slurm, Grid Engine, PBS
+  or LSF; see jobqueue_classes) whose commands go through runner.run, or a LocalCluster.
 """
 
 from __future__ import annotations
@@ -15,27 +14,30 @@ import importlib.metadata
 import logging
 import os
 import re
-import shlex
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import dask
-import dask_jobqueue  # noqa: F401  (registers its shipped config defaults)
-from dask_jobqueue.slurm import SLURMCluster, SLURMJob
-
 from ..errors import BadRequest, SchedulerUnavailable
 from ..runner import run
-from .profiles import Profile, memory_bytes, walltime_seconds, worker_lifetime_args
+from .jobqueue_classes import HpcSlurmCluster, jobqueue_cluster
+from .profiles import Profile, memory_bytes
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "HpcSlurmCluster",
+    "check_python",
+    "credential_paths",
+    "kernel_python",
+    "make_security",
+    "start_cluster",
+]
 
 _PYTHON_NAME = re.compile(r"python(?:\d+(?:\.\d+)*)?")
 # Prints the interpreter as the worker jobs will see it, then its distributed version.
 _CHECK = "import distributed, sys; print(sys.executable); print(distributed.__version__)"
-SUBMIT_TIMEOUT_S = 30.0
-CONFIG_NAME = "hpc-lab-ext"
 
 
 def kernel_python(kernelspec_argv: Sequence[str]) -> str:
@@ -125,35 +127,6 @@ def make_security(directory: Path) -> Any:
     return Security(tls_ca_file=str(cert), require_encryption=True, **roles)  # type: ignore[no-untyped-call]
 
 
-def _register_config() -> None:
-    """Our section starts as dask-jobqueue's shipped slurm defaults (not the user's settings)."""
-    shipped = [d["jobqueue"]["slurm"] for d in dask.config.defaults if "slurm" in d.get("jobqueue", {})]
-    dask.config.update_defaults({"jobqueue": {CONFIG_NAME: dict(shipped[-1])}})
-
-
-_register_config()
-
-
-class _WorkerJob(SLURMJob):
-    """dask-jobqueue's Slurm job, with sbatch/scancel run by runner.run (argv, timeout, clean env)."""
-
-    config_name = CONFIG_NAME
-
-    @classmethod
-    async def _call(cls, cmd: list[str], *, shell: bool = False, **kwargs: Any) -> str:
-        try:
-            result = await run([str(a) for a in cmd], timeout=SUBMIT_TIMEOUT_S)
-        except SchedulerUnavailable as e:
-            raise RuntimeError(e.message) from e  # what dask-jobqueue expects of a failed command
-        if result.returncode != 0:
-            raise RuntimeError(f"{cmd[0]} exited with status {result.returncode}: {result.stderr.strip()}")
-        return result.stdout
-
-
-class HpcSlurmCluster(SLURMCluster):
-    job_cls = _WorkerJob
-
-
 async def start_cluster(
     profile: Profile,
     tag: str,
@@ -184,30 +157,8 @@ async def start_cluster(
             silence_logs=False,
         )
     else:
-        directives = [*p.job_extra_directives]
-        if p.gres:
-            directives.append(f"--gres={p.gres}")
-        if p.account:
-            directives.append(f"--account={p.account}")
-        cluster = HpcSlurmCluster(
-            name=tag,  # worker names: <tag>-<n>
-            job_name=tag,
-            cores=p.cores,
-            memory=p.memory,
-            processes=p.processes,
-            walltime=p.walltime,
-            queue=p.partition or None,
-            job_extra_directives=directives,
-            python=shlex.quote(python),  # it goes into a shell script
-            interface=interface,
-            scheduler_options={"dashboard_address": "127.0.0.1:0"},
-            security=security,
-            shared_temp_directory=str(directory),
-            log_directory=str(directory),
-            local_directory=local_directory,
-            worker_extra_args=worker_lifetime_args(walltime_seconds(p.walltime)),
-            asynchronous=True,
-            silence_logs=False,
+        cluster = jobqueue_cluster(
+            p, tag, python, directory, security=security, interface=interface, local_directory=local_directory
         )
     try:
         await cluster

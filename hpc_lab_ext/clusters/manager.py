@@ -191,8 +191,8 @@ class ClusterManager:
                 f"max_workers), not {shown(workers)}"
             )
         wanted = patience.checked(patience_settings, self.policy)
-        if wanted is not None and profile.scheduler == "local":
-            raise BadRequest("patience needs a batch scheduler: local workers never wait")
+        if wanted is not None:
+            patience.check_scheduler(profile.scheduler)
         if profile.scheduler == "local":
             resolved = resolve(profile, {} if overrides is None else overrides, [])
             python = sys.executable  # a LocalCluster's workers are children of the server
@@ -286,8 +286,8 @@ class ClusterManager:
         entry = self._entry(cluster_id)
         wanted = patience.checked(settings, self.policy)
         self._check_running(entry)
-        if wanted is not None and entry.local:
-            raise BadRequest("patience needs a batch scheduler: local workers never wait")
+        if wanted is not None:
+            patience.check_scheduler(entry.profile.scheduler)
         before = entry.patience
         if wanted is None:
             if before is not None:

@@ -81,6 +81,14 @@ def checked(value: object, policy: AdvicePolicy) -> Patience | None:
     return Patience(after_s=float(after), max_tries=int(tries))
 
 
+def check_scheduler(scheduler: str) -> None:
+    """BadRequest unless patience can work on this scheduler (it needs Slurm's start estimates)."""
+    if scheduler == "local":
+        raise BadRequest("patience needs a batch scheduler: local workers never wait")
+    if scheduler != "slurm":
+        raise BadRequest(f"patience needs Slurm's start-time estimates; {scheduler} has none")
+
+
 def _planned_wait(job: Job, now: float) -> float:
     """Seconds until the scheduler plans to start a pending job; infinity when it has no plan."""
     if not job.start_time:

@@ -28,7 +28,7 @@ from ..models import Node, Partition
 
 log = logging.getLogger(__name__)
 
-SCHEDULERS = ("slurm", "local")
+SCHEDULERS = ("slurm", "sge", "pbs", "lsf", "local")
 OPEN_FIELDS = ("cores", "memory", "walltime", "partition", "gres", "processes")
 USER_PROFILE = "my-jobqueue"
 MIN_MEMORY_MB = 128
@@ -54,15 +54,16 @@ class Profile:
 
     name: str
     description: str = ""
-    scheduler: str = "slurm"  # "slurm" or "local" (workers on the server's machine)
+    scheduler: str = "slurm"  # "slurm", "sge", "pbs", "lsf" or "local" (workers on the server's machine)
     cores: int = 1  # per job
     memory: str = "2GB"  # per job
     processes: int = 1  # Dask workers per job; threads per worker = cores // processes
     walltime: str = "00:30:00"
     partition: str = ""  # "" = the scheduler's default partition
     gres: str = ""  # "" or "gpu:N"
-    account: str = ""
-    job_extra_directives: tuple[str, ...] = ()  # admin profiles only
+    account: str = ""  # Slurm/PBS account; Grid Engine/LSF project
+    pe: str = ""  # Grid Engine: the parallel environment giving a job more than one core ("smp")
+    job_extra_directives: tuple[str, ...] = ()  # admin profiles only, in the scheduler's own syntax
     max_workers: int = 8
     open_fields: tuple[str, ...] = ()
     allowed_partitions: tuple[str, ...] = ()  # when partition is open; () = any partition
@@ -164,9 +165,13 @@ def _check_profile(p: Profile) -> Profile:
         value = getattr(p, key)
         if not is_int(value) or value < 1:
             raise ValueError(f"{where}: {key} must be a whole number >= 1, not {value!r}")
-    for key in ("name", "description", "partition", "account", "gres", "memory", "walltime"):
+    for key in ("name", "description", "partition", "account", "gres", "memory", "walltime", "pe"):
         if not isinstance(getattr(p, key), str):
             raise ValueError(f"{where}: {key} must be a string")
+    if p.pe and (p.scheduler != "sge" or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", p.pe)):
+        raise ValueError(
+            f"{where}: pe is a Grid Engine parallel environment name (letters, digits, '.', '_', '-')"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", p.name):
         raise ValueError(f"{where}: names are letters, digits, '.', '_' and '-' (at most 64)")
     memory_bytes(p.memory)
@@ -258,53 +263,10 @@ def load_profiles(
 
 
 def default_profiles(backend: str = "slurm") -> dict[str, Profile]:
-    """Built-in profiles for a site that configured none (shaped like the sandbox's partitions)."""
-    if backend != "slurm":
-        return {
-            "local": Profile(
-                name="local",
-                description="Workers on this machine",
-                scheduler="local",
-                cores=1,
-                memory="2GB",
-                max_workers=max(1, (os.cpu_count() or 1)),
-                open_fields=("cores", "memory", "processes"),
-            )
-        }
-    common = ("cores", "memory", "walltime", "processes")
-    return {
-        "small": Profile(
-            name="small",
-            description="1 core, 2 GB for 30 minutes on the debug partition",
-            cores=1,
-            memory="2GB",
-            walltime="00:30:00",
-            partition="debug",
-            max_workers=4,
-            open_fields=common,
-        ),
-        "medium": Profile(
-            name="medium",
-            description="4 cores, 8 GB for 2 hours on the batch partition",
-            cores=4,
-            memory="8GB",
-            walltime="02:00:00",
-            partition="batch",
-            max_workers=8,
-            open_fields=(*common, "partition"),
-        ),
-        "gpu": Profile(
-            name="gpu",
-            description="2 cores, 8 GB and one GPU for 2 hours on the batch partition",
-            cores=2,
-            memory="8GB",
-            walltime="02:00:00",
-            partition="batch",
-            gres="gpu:1",
-            max_workers=2,
-            open_fields=(*common, "gres"),
-        ),
-    }
+    """Built-in profiles for a site that configured none (shaped like the sandboxes' partitions)."""
+    from .defaults import builtin_profiles
+
+    return builtin_profiles(backend)
 
 
 # ---- resolving a request ------------------------------------------------------------------------
@@ -391,6 +353,11 @@ def resolve(
         raise BadRequest(f"processes must divide cores ({p.cores}): 1 to {p.cores}, not {p.processes}")
     if job_mb < MIN_MEMORY_MB:
         raise BadRequest(f"memory must be at least {MIN_MEMORY_MB}MB per job, not {p.memory!r}")
+    if p.scheduler == "sge" and p.cores > 1 and not p.pe:
+        raise BadRequest(
+            f"cores must be 1: profile {p.name!r} names no parallel environment (pe) to give a Grid "
+            "Engine job more cores"
+        )
     if p.scheduler == "local":
         cpus = os.cpu_count() or 1
         if p.cores > cpus:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from .base import SchedulerBackend
 from .local import LocalBackend
 from .pyslurm_backend import PyslurmBackend
+from .sge import SgeBackend
 from .slurm import SlurmBackend
 
 #: "slurm" is the older name of "cli", kept for existing configurations.
-BACKEND_NAMES = ("auto", "cli", "pyslurm", "slurm", "local")
+BACKEND_NAMES = ("auto", "cli", "pyslurm", "slurm", "sge", "local")
 
 
 def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBackend:
@@ -16,8 +17,11 @@ def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBack
 
     - "cli" (or "slurm"): Slurm through its commands (squeue, scontrol, ...);
     - "pyslurm": Slurm through pyslurm; ValueError, with the reason, when it cannot be used here;
+    - "sge": Grid Engine through its commands (qstat, qhost, qconf, ...);
     - "local": no scheduler, this machine as one node;
-    - "auto": pyslurm when it is usable, else the commands when they are on PATH, else local.
+    - "auto": pyslurm when it is usable, else Slurm's commands when they are on PATH, else Grid
+      Engine's (qstat with qhost and qconf: PBS has a qstat too, but neither of the others), else
+      local.
 
     Both Slurm backends are named "slurm" (what clients show and key on); PyslurmBackend tells
     itself apart by ``implementation == "pyslurm"``.
@@ -28,6 +32,8 @@ def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBack
         return LocalBackend()
     if name in ("cli", "slurm"):
         return SlurmBackend(command_timeout=command_timeout)
+    if name == "sge":
+        return SgeBackend(command_timeout=command_timeout)
     if name == "pyslurm":
         reason = PyslurmBackend.unavailable_reason()
         if reason is not None:
@@ -37,6 +43,8 @@ def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBack
         return PyslurmBackend(command_timeout=command_timeout)
     if SlurmBackend.available():
         return SlurmBackend(command_timeout=command_timeout)
+    if SgeBackend.available():
+        return SgeBackend(command_timeout=command_timeout)
     return LocalBackend()
 
 
@@ -45,6 +53,7 @@ __all__ = [
     "LocalBackend",
     "PyslurmBackend",
     "SchedulerBackend",
+    "SgeBackend",
     "SlurmBackend",
     "select_backend",
 ]

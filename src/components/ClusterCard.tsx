@@ -313,7 +313,7 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
           </button>
         ) : null}
       </div>
-      {props.onPatience && cluster.profile.scheduler !== 'local' ? (
+      {props.onPatience && cluster.profile.scheduler === 'slurm' ? (
         <PatienceLine
           cluster={cluster}
           onPatience={props.onPatience}

@@ -275,7 +275,7 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
           ) : null}
         </div>
       ) : null}
-      {choice.profile.scheduler !== 'local' ? (
+      {choice.profile.scheduler === 'slurm' ? (
         <label className="jp-HpcNewCluster-patience">
           <input
             type="checkbox"
