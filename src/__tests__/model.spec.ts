@@ -13,6 +13,7 @@ import {
   JobAction
 } from '../api';
 import { HpcModel, IRestClient } from '../model';
+import { baseCluster } from './clusters';
 
 const STATUS: IStatus = {
   backend: 'slurm',
@@ -188,27 +189,7 @@ class FakeRest implements IRestClient {
 }
 
 function cluster(id: string, notebook: string | null): ICluster {
-  return {
-    id,
-    name: `cluster ${id}`,
-    profile: {} as ICluster['profile'],
-    owner: 'alice',
-    notebook,
-    python: '/usr/bin/python3',
-    scheduler_address: 'tls://127.0.0.1:1',
-    dashboard_link: null,
-    dashboard_path: null,
-    status: 'running',
-    created_at: 1,
-    adapt: null,
-    idle_since: null,
-    idle_timeout_s: 600,
-    counts: { requested: 0, pending: 0, running: 0, connected: 0 },
-    workers: [],
-    connect_code: '',
-    patience: null,
-    error: null
-  };
+  return { ...baseCluster, id, name: `cluster ${id}`, notebook };
 }
 
 class FakeSocket {

@@ -12,6 +12,7 @@ import {
   wantsBackground
 } from '../notifications';
 import { IHpcModel } from '../tokens';
+import { baseCluster } from './clusters';
 
 // JupyterLab's notification manager needs a running application: count the calls instead.
 jest.mock('@jupyterlab/apputils', () => {
@@ -60,33 +61,13 @@ function cluster(
   connected: number,
   extra: Partial<ICluster> = {}
 ): ICluster {
-  return {
-    id,
-    name: `hpc-lab-${id}`,
-    profile: {} as ICluster['profile'],
-    owner: 'alice',
-    notebook: 'work.ipynb',
-    python: '/usr/bin/python3',
-    scheduler_address: 'tls://127.0.0.1:1',
-    dashboard_link: null,
-    dashboard_path: null,
-    status: 'running',
-    created_at: 1,
-    adapt: null,
-    idle_since: null,
-    idle_timeout_s: 600,
-    counts: {
-      requested,
-      pending: requested - connected,
-      running: connected,
-      connected
-    },
-    workers: [],
-    connect_code: '',
-    patience: null,
-    error: null,
-    ...extra
+  const counts = {
+    requested,
+    pending: requested - connected,
+    running: connected,
+    connected
   };
+  return { ...baseCluster, id, name: `hpc-lab-${id}`, counts, ...extra };
 }
 
 function state(

@@ -4,6 +4,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { ICluster, IGaps } from '../api';
 import { GapsTable, horizonLabel } from '../components/GapsTable';
 import { PatienceLine, patienceText } from '../components/PatienceLine';
+import { baseCluster } from './clusters';
 
 const trans = (text: string) => text;
 
@@ -29,27 +30,8 @@ const GAPS: IGaps = {
 };
 
 function cluster(patience: ICluster['patience']): ICluster {
-  return {
-    id: 'c1',
-    name: 'hpc-lab-c1',
-    profile: { scheduler: 'slurm' } as ICluster['profile'],
-    owner: 'alice',
-    notebook: null,
-    python: '/usr/bin/python3',
-    scheduler_address: null,
-    dashboard_link: null,
-    dashboard_path: null,
-    status: 'running',
-    created_at: 1,
-    adapt: null,
-    idle_since: null,
-    idle_timeout_s: 600,
-    counts: { requested: 2, pending: 2, running: 0, connected: 0 },
-    workers: [],
-    connect_code: '',
-    error: null,
-    patience
-  };
+  const counts = { requested: 2, pending: 2, running: 0, connected: 0 };
+  return { ...baseCluster, counts, patience };
 }
 
 describe('the gaps table', () => {
