@@ -5,6 +5,8 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const PORT = process.env.HPC_UI_PORT || '8899';
+// A second server on the Grid Engine sandbox (tests/sge.spec.ts).
+const SGE_PORT = process.env.HPC_SGE_UI_PORT || String(Number(PORT) - 1);
 
 module.exports = {
   ...baseConfig,
@@ -31,10 +33,18 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${PORT}`,
-    url: `http://localhost:${PORT}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: false
-  }
+  webServer: [
+    {
+      command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${PORT}`,
+      url: `http://localhost:${PORT}/lab`,
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${SGE_PORT} --HPCLabApp.backend=sge`,
+      url: `http://localhost:${SGE_PORT}/lab`,
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    }
+  ]
 };
