@@ -237,4 +237,5 @@ class HPCLabApp(ExtensionApp):
             live_queue=self.scheduler.live_queue,
             unreachable_since=self.poller.unreachable_since,
             updated_at=snapshot.updated_at,
+            unsupported_scheduler=getattr(self.scheduler, "unsupported", None),
         )

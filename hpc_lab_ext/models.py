@@ -91,6 +91,8 @@ class Status:
     error: str | None = None
     live_queue: bool = True
     unreachable_since: float | None = None  # seconds since the epoch
+    #: a scheduler found here whose queue the extension cannot show yet ("PBS", "LSF"), else None
+    unsupported_scheduler: str | None = None
     updated_at: float = 0.0
 
     def to_json(self) -> dict[str, Any]:

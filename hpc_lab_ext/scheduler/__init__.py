@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..runner import command_exists
 from .base import SchedulerBackend
 from .local import LocalBackend
 from .pyslurm_backend import PyslurmBackend
@@ -45,7 +46,16 @@ def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBack
         return SlurmBackend(command_timeout=command_timeout)
     if SgeBackend.available():
         return SgeBackend(command_timeout=command_timeout)
-    return LocalBackend()
+    return LocalBackend(unsupported=unsupported_scheduler())
+
+
+def unsupported_scheduler() -> str | None:
+    """A scheduler whose commands are here but whose queue has no backend yet (PBS, LSF), else None."""
+    if command_exists("qstat") and command_exists("pbsnodes"):
+        return "PBS"
+    if command_exists("bjobs"):
+        return "LSF"
+    return None
 
 
 __all__ = [

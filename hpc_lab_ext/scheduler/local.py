@@ -17,6 +17,10 @@ class LocalBackend(SchedulerBackend):
     name = "local"
     live_queue = False
 
+    def __init__(self, unsupported: str | None = None) -> None:
+        #: a scheduler found on this machine that has no live queue support (e.g. "PBS")
+        self.unsupported = unsupported
+
     async def version(self) -> str:
         return f"local ({platform.system()} {platform.release()})"
 

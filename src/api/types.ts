@@ -58,6 +58,8 @@ export interface IStatus {
   error: string | null;
   live_queue: boolean;
   unreachable_since: number | null;
+  /** a scheduler found on the server whose queue cannot be shown yet ("PBS", "LSF") */
+  unsupported_scheduler?: string | null;
   updated_at: number;
 }
 

@@ -43,6 +43,15 @@ export function StatusBanner(props: IStatusBannerProps): JSX.Element | null {
       </div>
     );
   }
+  if (status && !status.live_queue && status.unsupported_scheduler) {
+    return (
+      <div className="jp-HpcBanner jp-mod-info">
+        {`${status.unsupported_scheduler} ${trans(
+          'was found on this server, but its queue cannot be shown yet (Slurm and Grid Engine can): this machine is shown as one node.'
+        )}`}
+      </div>
+    );
+  }
   if (status && !status.live_queue) {
     return (
       <div className="jp-HpcBanner jp-mod-info">
