@@ -9,12 +9,12 @@ Part 1 (per trial, median over --trials): the sandbox is made busy (tests/sandbo
 and measures from scale() to the first and to all workers connected.
 
 Part 2: core-hours a cluster holds while idle in a scripted session: compute, stare at a plot
-for --stare seconds, compute again; two clusters side by side, one with idle release (after
---idle-timeout s) and one without. Core-seconds held = cores × seconds each worker job ran while
+for --stare seconds, compute again; clusters side by side, one per --idle-timeout (idle release
+after that many seconds) and one without release. Core-seconds held = cores × seconds each worker job ran while
 the cluster ran no task.
 
-Usage: python benchmarks/sand_bench.py [--trials 3] [--busy 2] [--workers 4] [--stare 300]
-       [--idle-timeout 60] [--skip-idle] [--skip-start]
+Usage: python benchmarks/sand_bench.py [--trials 3] [--busy 2] [--workers 4] [--stare 900]
+       [--idle-timeout 600[,120,...]] [--skip-idle] [--skip-start]
 Needs the sandbox (scripts/sandbox-slurm start) and nothing else on it.
 """
 
@@ -179,7 +179,7 @@ async def session(manager: ClusterManager, cid: str, stare: float) -> dict[str, 
         start = last = time.monotonic()
         while time.monotonic() - start < stare:  # staring at the plot: no tasks
             await asyncio.sleep(1.0)
-            now = time.monotonic()
+            now = min(time.monotonic(), start + stare)
             running = sum(
                 1
                 for w in cluster.workers.values()
@@ -196,15 +196,16 @@ async def session(manager: ClusterManager, cid: str, stare: float) -> dict[str, 
     return {"idle_core_s": held, "stare_s": stare}
 
 
-async def part_two(stare: float, idle_timeout: float) -> None:
-    print(f"\n== idle cores in a session: compute, stare {stare:.0f} s, compute ==")
+async def part_two(stare: float, idle_timeouts: list[float]) -> None:
+    print(f"\n== idle cores in a session: compute, stare {stare:.0f} s, compute ==", flush=True)
     with tempfile.TemporaryDirectory(prefix="hpc-idle-") as tmp:
         from dataclasses import replace
 
         profiles = {
-            "release": replace(SESSION, name="release", idle_timeout_s=idle_timeout),
-            "keep": replace(SESSION, name="keep", idle_timeout_s=10 * 86400),
+            f"release-{t:.0f}s": replace(SESSION, name=f"release-{t:.0f}s", idle_timeout_s=t)
+            for t in idle_timeouts
         }
+        profiles["keep"] = replace(SESSION, name="keep", idle_timeout_s=10 * 86400)
         manager, poller = make_manager(Path(tmp) / "clusters", profiles)
         try:
             ids = {name: (await manager.create(name, {}, sys.executable)).id for name in profiles}
@@ -212,14 +213,12 @@ async def part_two(stare: float, idle_timeout: float) -> None:
         finally:
             await manager.close_all()
             await poller.stop()
-    print("| cluster | idle core-hours held | per 15 min of staring |")
+    print(f"| cluster (2 workers × {SESSION.cores} cores) | idle core-hours held | share of the stare held |")
     print("|---|---|---|")
     for name, r in zip(profiles, results, strict=True):
         hours = r["idle_core_s"] / 3600
-        print(
-            f"| {name} ({'idle release after ' + str(int(idle_timeout)) + ' s' if name == 'release' else 'no release'}) "
-            f"| {hours:.3f} | {hours * 900 / r['stare_s']:.3f} |"
-        )
+        share = r["idle_core_s"] / (2 * SESSION.cores * r["stare_s"])
+        print(f"| {name} | {hours:.3f} | {share:.0%} |")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -228,7 +227,7 @@ async def main(args: argparse.Namespace) -> None:
     if not args.skip_start:
         await part_one(args.trials, args.workers, args.busy)
     if not args.skip_idle:
-        await part_two(args.stare, args.idle_timeout)
+        await part_two(args.stare, [float(t) for t in args.idle_timeout.split(",")])
 
 
 if __name__ == "__main__":
@@ -238,8 +237,8 @@ if __name__ == "__main__":
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--busy", type=int, default=2, help="minutes the sandbox stays busy")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--stare", type=float, default=300.0)
-    parser.add_argument("--idle-timeout", type=float, default=60.0)
+    parser.add_argument("--stare", type=float, default=900.0)
+    parser.add_argument("--idle-timeout", default="600", help="seconds; a comma list runs one cluster each")
     parser.add_argument("--skip-idle", action="store_true")
     parser.add_argument("--skip-start", action="store_true")
     asyncio.run(main(parser.parse_args()))
