@@ -1,0 +1,3 @@
+export * from './events';
+export * from './notices';
+export * from './notifier';
