@@ -177,3 +177,26 @@ async def test_patience_stops_at_its_limit(box: Box) -> None:
     assert job_field(job_id, "%T") == "PENDING" and job_field(job_id, "%l") == "8:00"
     texts = [e["text"] for e in entry.patience.events]
     assert [t.split(":")[0] for t in texts] == ["try 1 of 2", "try 2 of 2"]
+
+
+async def test_watchers_keep_the_shared_poll_awake_while_workers_run(
+    jp_asyncio_loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """With no browser asking, the poll would sleep after idle_after; a cluster's workers keep it up."""
+    require_slurm()
+    backend = SlurmBackend(command_timeout=15)
+    poller = Poller(backend, interval=1.0, min_interval=0.2, idle_after=2.0)
+    manager = ClusterManager(
+        backend, poller, USER, PROFILES, tmp_path / "clusters", idle_check_s=0.5, worker_interface="lo"
+    )
+    try:
+        cid = (await manager.create("habit", {}, sys.executable)).id
+        await manager.scale(cid, 1)
+        await asyncio.sleep(6)
+        assert poller._idle_for() == 0
+        assert poller.snapshot.updated_at > time.time() - 4
+        await manager.scale(cid, 0)
+        await until(lambda: poller._idle_for() > 0, 15, "the poll to go idle once no worker is left")
+    finally:
+        await manager.close_all()
+        await poller.stop()

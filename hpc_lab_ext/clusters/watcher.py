@@ -45,6 +45,11 @@ async def tick(m: ClusterManager, entry: Entry) -> None:
         entry.status, entry.error = "failed", "the cluster's Dask scheduler stopped"
         return
     await release_if_idle(m, entry)
+    if not entry.local and entry.cluster.worker_spec:
+        # Worker jobs to keep an eye on: the shared poll stays awake even with no browser open.
+        touch = getattr(m.poller, "touch", None)
+        if touch is not None:
+            touch()
     if not entry.local:
         await reconcile(m, entry)
         if entry.patience is not None:
