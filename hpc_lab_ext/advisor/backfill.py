@@ -14,19 +14,14 @@ things: the free cores now and the planned starts of pending jobs (`squeue --sta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from ..models import Job, Partition, Snapshot
+from .gaps import timestamp
 from .shapes import Shape, fit_now
 
 
 def _start_of(job: Job) -> float | None:
-    if job.state != "PENDING" or not job.start_time:
-        return None
-    try:
-        return datetime.fromisoformat(job.start_time).timestamp()
-    except ValueError:
-        return None
+    return timestamp(job.start_time) if job.state == "PENDING" else None
 
 
 def planned(

@@ -19,6 +19,7 @@ from ..errors import BadRequest, SchedulerUnavailable
 from ..models import Snapshot
 from ..runner import run
 from .backfill import expected_start
+from .gaps import timestamp
 from .shapes import Candidate, Shape
 
 _ANSWER = re.compile(r"to start at (\S+) using (\d+) processors on nodes (\S+) in partition (\S+)")
@@ -52,12 +53,8 @@ def parse_test_only(text: str) -> str | None:
 
 
 def wait_seconds(start: str | None, now: float) -> float | None:
-    if start is None:
-        return None
-    try:
-        return max(0.0, datetime.fromisoformat(start).timestamp() - now)
-    except ValueError:
-        return None
+    at = timestamp(start)
+    return None if at is None else max(0.0, at - now)
 
 
 async def _start(shape: Shape, tasks: int, timeout: float) -> tuple[str | None, str | None]:

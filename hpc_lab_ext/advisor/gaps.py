@@ -46,7 +46,8 @@ def usable(node: Node) -> bool:
     return not any(word in node.state for word in _UNUSABLE)
 
 
-def _timestamp(text: str | None) -> float | None:
+def timestamp(text: str | None) -> float | None:
+    """Seconds since the epoch of the scheduler's ISO 8601 time; None when absent or malformed."""
     if not text:
         return None
     try:
@@ -59,7 +60,7 @@ def job_end(job: Job, now: float) -> float | None:
     """When a running job reaches its time limit; None when it has none."""
     if job.time_limit_s is None:
         return None
-    started = _timestamp(job.start_time)
+    started = timestamp(job.start_time)
     if started is None:
         started = now - job.elapsed_s
     return started + job.time_limit_s
@@ -94,7 +95,7 @@ def _planned(jobs: Iterable[Job], now: float) -> dict[str, list[tuple[float, int
     for job in jobs:
         if job.state != "PENDING":
             continue
-        start = _timestamp(job.start_time)
+        start = timestamp(job.start_time)
         if start is None:
             continue
         for name in job.partition.split(","):

@@ -15,12 +15,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadRequest
 from ..models import Job, Snapshot
-from .profiles import Profile, format_walltime, is_int, worker_lifetime_args
+from .profiles import Profile, format_walltime, is_int, walltime_seconds, worker_lifetime_args
 
 if TYPE_CHECKING:
     from ..advisor import AdvicePolicy, Estimate
@@ -91,12 +90,10 @@ def check_scheduler(scheduler: str) -> None:
 
 def _planned_wait(job: Job, now: float) -> float:
     """Seconds until the scheduler plans to start a pending job; infinity when it has no plan."""
-    if not job.start_time:
-        return float("inf")
-    try:
-        return max(0.0, datetime.fromisoformat(job.start_time).timestamp() - now)
-    except ValueError:
-        return float("inf")
+    from ..advisor.estimates import wait_seconds
+
+    wait = wait_seconds(job.start_time, now)
+    return float("inf") if wait is None else wait
 
 
 def overdue(jobs: Sequence[Job], first_known: dict[str, float], now: float, after_s: float) -> list[Job]:
@@ -173,16 +170,10 @@ def _use_template(cluster: Any, p: Profile) -> None:
         walltime=p.walltime,
         cores=p.cores,
         memory=p.memory,
-        worker_extra_args=worker_lifetime_args(_seconds(p.walltime)),
+        worker_extra_args=worker_lifetime_args(walltime_seconds(p.walltime)),
     )
     cluster._job_kwargs = options
     cluster.new_spec = {**cluster.new_spec, "options": options}
-
-
-def _seconds(walltime: str) -> int:
-    from .profiles import walltime_seconds
-
-    return walltime_seconds(walltime)
 
 
 async def check(m: ClusterManager, entry: Entry, choose: Chooser | None = None) -> bool:
