@@ -6,8 +6,28 @@ import json
 from typing import Any
 
 import pytest
+import sandbox
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+# The tests run on a sandbox of their own (scripts/sandbox-slurm with HPC_SANDBOX_INSTANCE=test),
+# so whatever the demo or a person has in the main sandbox is neither in their way nor touched.
+sandbox.use_test_instance()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Jobs in the tests' sandbox are left by an interrupted run: cancel them before starting."""
+    if sandbox.owns_sandbox() and (left := sandbox.live_jobs()):
+        print(f"\ncancelling {len(left)} job(s) an earlier test run left in its sandbox: {left}")
+        sandbox.cancel_all()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every test cancels the jobs it submitted: a job still in the tests' sandbox fails the run."""
+    if sandbox.owns_sandbox() and (left := sandbox.leftover_jobs()):
+        print(f"\nFAILED: the tests left {len(left)} job(s) in the sandbox: {left}")
+        sandbox.cancel_all()
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

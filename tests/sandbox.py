@@ -7,11 +7,13 @@ missing sandbox is a failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,6 +80,17 @@ def cancel(job_ids: list[str], timeout: float = 30.0) -> None:
     wait_for(lambda: not any(i.split("_")[0].split("+")[0] in bases for i in squeue_ids()), timeout)
 
 
+@contextlib.contextmanager
+def cancelled_after() -> Iterator[list[str]]:
+    """A list to append submitted job ids to; they are cancelled on leaving, however it is left
+    (a failed wait in a fixture's own set-up included)."""
+    ids: list[str] = []
+    try:
+        yield ids
+    finally:
+        cancel(ids)
+
+
 def cancel_all(timeout: float = 30.0) -> None:
     """Cancel every job of every user and wait for an empty queue."""
     users = set(_run(["squeue", "--noheader", "-a", "-o", "%u"]).stdout.split())
@@ -98,8 +111,66 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
         time.sleep(interval)
 
 
-SANDBOX_DIR = Path(os.environ.get("HPC_SANDBOX_DIR", "/var/lib/hpc-lab-sandbox"))
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "sandbox-slurm"
+#: the sandbox instance the tests use (conftest points SLURM_CONF at it): never the demo's
+TEST_INSTANCE = "test"
+
+
+def instance_conf(instance: str) -> str:
+    """SLURM_CONF of a sandbox instance, as scripts/sandbox-slurm computes it."""
+    env = {**os.environ, "HPC_SANDBOX_INSTANCE": instance}
+    out = subprocess.run(
+        ["bash", str(SCRIPT), "env"], capture_output=True, text=True, env=env, timeout=10, check=True
+    ).stdout
+    return out.strip().removeprefix("export SLURM_CONF=")
+
+
+def use_test_instance() -> None:
+    """Point this process (and what it starts) at the tests' own sandbox unless told otherwise."""
+    os.environ.setdefault("HPC_SANDBOX_INSTANCE", TEST_INSTANCE)
+    if "SLURM_CONF" not in os.environ:
+        os.environ["SLURM_CONF"] = instance_conf(os.environ["HPC_SANDBOX_INSTANCE"])
+    os.environ["HPC_SANDBOX_SLURM_CONF"] = os.environ["SLURM_CONF"]
+
+
+def real_conf() -> str:
+    """The sandbox's slurm.conf, even while a test points SLURM_CONF elsewhere."""
+    return os.environ.get("HPC_SANDBOX_SLURM_CONF") or os.environ.get("SLURM_CONF", "/etc/slurm/slurm.conf")
+
+
+def unreachable_conf(directory: Path) -> Path:
+    """A copy of the sandbox's config whose controller port nothing listens on (an outage for
+    whoever points SLURM_CONF at it, and for nobody else)."""
+    conf = Path(real_conf())
+    text = re.sub(r"(?m)^SlurmctldPort=.*\n", "", conf.read_text()) + "SlurmctldPort=9\n"
+    (directory / "slurm.conf").write_text(text)
+    (directory / "gres.conf").write_text((conf.parent / "gres.conf").read_text())
+    return directory / "slurm.conf"
+
+
+def sandbox_dir() -> Path:
+    return Path(real_conf()).parent
+
+
+def owns_sandbox() -> bool:
+    """Whether this run may cancel whatever is in its sandbox: a test instance, and it is up."""
+    return os.environ.get("HPC_SANDBOX_INSTANCE", "main") != "main" and slurm_up()
+
+
+def leftover_jobs(timeout: float = 20.0) -> list[str]:
+    """The live jobs still in the sandbox once those already cancelled have had `timeout` s to leave."""
+    deadline = time.monotonic() + timeout
+    while (left := live_jobs()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return left
+
+
+def live_jobs() -> list[str]:
+    """ "id user name state" of every job of every user still pending, running or suspended."""
+    result = _run(["squeue", "--noheader", "-a", "-t", "PD,R,S,CF,RQ,RH,RS,SI,SO,ST", "-o", "%i %u %j %T"])
+    if result.returncode != 0:
+        raise RuntimeError(f"squeue failed: {result.stderr.strip()}")
+    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 
 def _alive(pid: int) -> bool:
@@ -112,7 +183,7 @@ def _alive(pid: int) -> bool:
 
 def stop_controller(timeout: float = 15.0) -> None:
     """Kill slurmctld (an outage); the slurmd daemons and running jobs stay."""
-    pid = int((SANDBOX_DIR / "run" / "slurmctld.pid").read_text().strip())
+    pid = int((sandbox_dir() / "run" / "slurmctld.pid").read_text().strip())
     os.kill(pid, signal.SIGTERM)
     wait_for(lambda: not _alive(pid), timeout)
 
@@ -150,11 +221,11 @@ def backfill_gap(user: str = "bob", minutes: int = 60) -> list[str]:
     at their end, so it holds node1 and node2 from then on. Until then node1 and node2 are free to
     jobs short enough to end before it (backfill); a longer job would delay it and must wait.
     """
-    ids = [
-        submit(["-p", "batch", "-w", node, "-c", "8", "-t", str(minutes), "-J", "busy-long"], user=user)
-        for node in ("node3", "node4")
-    ]
+    ids: list[str] = []
     try:
+        for node in ("node3", "node4"):
+            args = ["-p", "batch", "-w", node, "-c", "8", "-t", str(minutes), "-J", "busy-long"]
+            ids.append(submit(args, user=user))
         wait_for(lambda: all(job_field(i, "%T") == "RUNNING" for i in ids), timeout=30)
         ids.append(
             submit(

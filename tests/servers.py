@@ -33,6 +33,9 @@ class ServerProcess:
         self.port = free_port()
         self.token = secrets.token_hex(8)
         self.base = f"http://127.0.0.1:{self.port}"
+        if user is None and "cluster_dir" not in traits:
+            # apart from every other server of this user (the demo's among them)
+            traits["cluster_dir"] = tempfile.mkdtemp(prefix="hpc-lab-clusters-")
         settings = {"poll_interval": 1.0, "min_poll_interval": 0.5, **traits}
         argv = [
             sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",

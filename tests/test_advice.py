@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox import cancel, require_slurm, submit, wait_for
+from sandbox import cancel, cancelled_after, require_slurm, submit, wait_for
 
 from hpc_lab_ext.advisor.estimates import Estimate, parse_test_only, soonest, wait_seconds
 from hpc_lab_ext.advisor.shapes import AdvicePolicy, Shape, candidate_shapes
@@ -118,13 +118,11 @@ def hpc_backend() -> str:
 @pytest.fixture
 def busy_debug() -> Iterator[list[str]]:
     """Both debug nodes full for 20 minutes; batch's nodes 3-4 free."""
-    ids = [
-        submit(["-p", "debug", "-w", node, "-c", "8", "-t", "20", "-J", "long"])
-        for node in ("node1", "node2")
-    ]
-    wait_for(lambda: all(_state(i) == "RUNNING" for i in ids), timeout=30)
-    yield ids
-    cancel(ids)
+    with cancelled_after() as ids:
+        for node in ("node1", "node2"):
+            ids.append(submit(["-p", "debug", "-w", node, "-c", "8", "-t", "20", "-J", "long"]))
+        wait_for(lambda: all(_state(i) == "RUNNING" for i in ids), timeout=30)
+        yield ids
 
 
 def _state(job_id: str) -> str:

@@ -22,7 +22,16 @@ import dask
 import pytest
 from distributed import Client
 from distributed.security import Security
-from sandbox import cancel, require_slurm, squeue_ids, submit, until
+from sandbox import (
+    cancel,
+    cancelled_after,
+    real_conf,
+    require_slurm,
+    squeue_ids,
+    submit,
+    unreachable_conf,
+    until,
+)
 
 from hpc_lab_ext.clusters.env import credential_paths
 from hpc_lab_ext.clusters.manager import ClusterManager
@@ -59,8 +68,8 @@ PROFILES = {
 
 def squeue_env() -> dict[str, str]:
     """The real sandbox's environment, even while a test points SLURM_CONF elsewhere."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SQUEUE_", "SLURM_CONF"))}
-    return env
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SQUEUE_")}
+    return {**env, "SLURM_CONF": real_conf()}
 
 
 def tagged(tag: str) -> dict[str, str]:
@@ -121,7 +130,6 @@ def sandbox(jp_asyncio_loop: asyncio.AbstractEventLoop, tmp_path: Path) -> Itera
     )
     box = Sandbox(manager, poller)
     yield box
-    os.environ.pop("SLURM_CONF", None)
     jp_asyncio_loop.run_until_complete(manager.close_all())
     jp_asyncio_loop.run_until_complete(poller.stop())
     left = [job for cid in box.created for job in tagged(f"hpc-lab-{cid}")]
@@ -297,20 +305,18 @@ async def test_cleanup_orphans_cancels_only_this_users_tagged_jobs(sandbox: Sand
     live = await sandbox.create("later")
     await sandbox.manager.scale(live, 1)
     later = ["-p", "debug", "-t", "5", "--begin=now+1hour"]
-    orphan = submit([*later, "-J", "hpc-lab-0badc0de"])
-    others = [
-        submit([*later, "-J", "hpc-lab-0badc0df"], user="alice"),  # someone else's
-        submit([*later, "-J", "hpc-lab-notanid"]),  # not our tag format
-        submit([*later, "-J", "analysis"]),  # untagged
-    ]
-    try:
+    with cancelled_after() as ids:
+        orphan = submit([*later, "-J", "hpc-lab-0badc0de"])
+        ids.append(orphan)
+        ids.append(submit([*later, "-J", "hpc-lab-0badc0df"], user="alice"))  # someone else's
+        ids.append(submit([*later, "-J", "hpc-lab-notanid"]))  # not our tag format
+        ids.append(submit([*later, "-J", "analysis"]))  # untagged
+        others = ids[1:]
         await sandbox.in_queue(live, 1)
         assert await sandbox.manager.cleanup_orphans() == [orphan]
-        ids = set(squeue_ids())
-        assert orphan not in ids and set(others) <= ids
+        queued = set(squeue_ids())
+        assert orphan not in queued and set(others) <= queued
         await sandbox.in_queue(live, 1)  # the live cluster's job stays
-    finally:
-        cancel([orphan, *others])
 
 
 async def test_watcher_cancels_strays_and_forgets_vanished_jobs(sandbox: Sandbox) -> None:
@@ -351,11 +357,7 @@ async def test_outage_fails_scale_without_phantom_workers(
     await sandbox.connected(cid, 1)
     cluster = sandbox.manager.get(cid)
     # This process's Slurm commands now talk to a port nothing listens on: an outage for us only.
-    conf = Path("/etc/slurm/slurm.conf").read_text()
-    conf = re.sub(r"(?m)^SlurmctldPort=.*\n", "", conf) + "SlurmctldPort=9\n"
-    (tmp_path / "slurm.conf").write_text(conf)
-    (tmp_path / "gres.conf").write_text(Path("/etc/slurm/gres.conf").read_text())
-    monkeypatch.setenv("SLURM_CONF", str(tmp_path / "slurm.conf"))
+    monkeypatch.setenv("SLURM_CONF", str(unreachable_conf(tmp_path)))
 
     # The last poll was good, so sbatch itself is what fails.
     with pytest.raises(SchedulerUnavailable):
@@ -372,7 +374,7 @@ async def test_outage_fails_scale_without_phantom_workers(
     assert time.monotonic() - started < 1
     assert sandbox.info(cid).counts["requested"] == 1
 
-    monkeypatch.delenv("SLURM_CONF")
+    monkeypatch.setenv("SLURM_CONF", real_conf())
 
     async def recovered() -> bool:
         return not (await sandbox.poller.refresh(urgent=True)).stale

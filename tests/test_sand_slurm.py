@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sandbox import backfill_gap, cancel, job_field, require_slurm, submit, until, wait_for
+from sandbox import backfill_gap, cancel, cancelled_after, job_field, require_slurm, submit, until, wait_for
 
 from hpc_lab_ext.advisor import AdvicePolicy, Estimate, Shape, advise
 from hpc_lab_ext.clusters.entry import Entry
@@ -104,16 +104,15 @@ async def test_estimates_match_what_slurm_then_does(busy: list[str], box: Box) -
             f"--mem={shape.memory_mb}M", "-J", "sand-check",
         ])  # fmt: skip
 
-    sand, naive = sbatch(best.shape), sbatch(habit.shape)
-    try:
+    with cancelled_after() as ids:
+        ids.append(sand := sbatch(best.shape))
+        ids.append(naive := sbatch(habit.shape))
         wait_for(lambda: job_field(sand, "%T") == "RUNNING", timeout=30)
         planned = wait_for(lambda: job_field(naive, "%S") not in ("", "N/A") and job_field(naive, "%S"), 30)
         assert job_field(naive, "%T") == "PENDING"
         # Slurm's own plan for the long job agrees with the estimate (its accuracy: one scheduling pass).
         assert habit.all_start is not None
         assert abs(ts(planned) - ts(habit.all_start)) < 5 * 60, (planned, habit.all_start)
-    finally:
-        cancel([sand, naive])
 
 
 def entry_of(box: Box, cluster_id: str) -> Entry:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox import cancel, require_slurm, submit, wait_for
+from sandbox import cancel, require_slurm, submit, unreachable_conf, wait_for
 
 from hpc_lab_ext.errors import SchedulerUnavailable
 from hpc_lab_ext.models import Job, Node
@@ -65,11 +65,7 @@ def test_ping(backend: SlurmBackend) -> None:
 @pytest.fixture
 def unreachable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The sandbox's config, but with a controller port nothing listens on."""
-    conf = Path("/etc/slurm/slurm.conf").read_text()
-    conf = re.sub(r"(?m)^SlurmctldPort=.*\n", "", conf) + "SlurmctldPort=9\n"
-    (tmp_path / "slurm.conf").write_text(conf)
-    (tmp_path / "gres.conf").write_text(Path("/etc/slurm/gres.conf").read_text())
-    monkeypatch.setenv("SLURM_CONF", str(tmp_path / "slurm.conf"))
+    monkeypatch.setenv("SLURM_CONF", str(unreachable_conf(tmp_path)))
 
 
 @pytest.mark.usefixtures("unreachable")
