@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sandbox
+import sandbox_sge
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -20,6 +21,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if sandbox.owns_sandbox() and (left := sandbox.live_jobs()):
         print(f"\ncancelling {len(left)} job(s) an earlier test run left in its sandbox: {left}")
         sandbox.cancel_all()
+    sandbox_sge.use_test_instance()  # the tests' own Grid Engine instance likewise
+    if sandbox_sge.owns_sandbox() and (left := sandbox_sge.live_jobs()):
+        print(f"\ndeleting {len(left)} Grid Engine job(s) an earlier test run left in its sandbox: {left}")
+        sandbox_sge.cancel_all()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -27,6 +32,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if sandbox.owns_sandbox() and (left := sandbox.leftover_jobs()):
         print(f"\nFAILED: the tests left {len(left)} job(s) in the sandbox: {left}")
         sandbox.cancel_all()
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if sandbox_sge.owns_sandbox() and (left := sandbox_sge.leftover_jobs()):
+        print(f"\nFAILED: the tests left {len(left)} job(s) in the Grid Engine sandbox: {left}")
+        sandbox_sge.cancel_all()
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

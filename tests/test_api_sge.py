@@ -1,5 +1,6 @@
-"""The REST API on the real Grid Engine sandbox (scripts/sandbox-sge start): status, queue, nodes,
-queues as partitions, and a job action, through the server's poller like any client sees them."""
+"""The REST API on the real Grid Engine sandbox (the tests' own instance, see conftest.py): status,
+queue, nodes, queues as partitions, and a job action, through the server's poller like any client
+sees them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_sge import job_state, qdel, qsub, require_sge, sge_host
+from sandbox_sge import deleted_after, job_state, qsub, require_sge, sge_host
 
 from hpc_lab_ext.app import unix_user
 
@@ -24,9 +25,9 @@ def hpc_backend() -> str:
 
 @pytest.fixture
 def submitted() -> Iterator[list[str]]:
-    numbers: list[str] = []
-    yield numbers
-    qdel(numbers)
+    """Job numbers a test submits; deleted afterwards whatever happens."""
+    with deleted_after() as numbers:
+        yield numbers
 
 
 async def listed(api: Any, job_id: str, present: bool = True, timeout: float = 15.0) -> dict[str, Any] | None:

@@ -1,7 +1,8 @@
 """The cluster manager on the real Grid Engine sandbox: a Dask worker as an SGE job, up and down.
 
 Every cluster a test makes is closed in teardown, and any job still carrying one of its tags is
-deleted. Skipped when the sandbox is down; failed instead when HPC_LAB_REQUIRE_SGE=1.
+deleted (also when closing fails). Runs on the tests' own Grid Engine instance (conftest.py).
+Skipped when the sandbox is down; failed instead when HPC_LAB_REQUIRE_SGE=1.
 """
 
 from __future__ import annotations
@@ -81,10 +82,12 @@ def sandbox(jp_asyncio_loop: asyncio.AbstractEventLoop, tmp_path: Path) -> Itera
     )
     box = Sandbox(manager, poller)
     yield box
-    jp_asyncio_loop.run_until_complete(manager.close_all())
-    jp_asyncio_loop.run_until_complete(poller.stop())
-    left = [number for cid in box.created for number in named_jobs(f"hpc-lab-{cid}")]
-    qdel(left)
+    try:
+        jp_asyncio_loop.run_until_complete(manager.close_all())
+        jp_asyncio_loop.run_until_complete(poller.stop())
+    finally:  # the clusters' jobs go in any case, also when closing failed
+        left = [number for cid in box.created for number in named_jobs(f"hpc-lab-{cid}")]
+        qdel(left)
     assert not left, f"jobs left after close_all: {left}"
 
 

@@ -1,4 +1,5 @@
-"""SgeBackend against the real Grid Engine sandbox (scripts/sandbox-sge start).
+"""SgeBackend against the real Grid Engine sandbox: the tests' own instance (conftest.py; started
+with HPC_SANDBOX_INSTANCE=test scripts/sandbox-sge start).
 
 Skipped when the sandbox is down; failed instead when HPC_LAB_REQUIRE_SGE=1. Jobs are submitted
 as alice and bob; the backend runs as root, a Grid Engine manager.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sandbox import wait_for
-from sandbox_sge import job_state, qdel, qsub, require_sge, sge_host
+from sandbox_sge import deleted_after, job_state, qsub, require_sge, sge_host
 
 from hpc_lab_ext.errors import NotFound, SchedulerUnavailable
 from hpc_lab_ext.models import Job
@@ -37,9 +38,8 @@ def backend() -> SgeBackend:
 @pytest.fixture
 def submitted() -> Iterator[list[str]]:
     """Job numbers a test submits; deleted afterwards whatever happens."""
-    numbers: list[str] = []
-    yield numbers
-    qdel(numbers)
+    with deleted_after() as numbers:
+        yield numbers
 
 
 def jobs_by_id(backend: SgeBackend) -> dict[str, Job]:
@@ -137,7 +137,7 @@ def test_nodes_and_queues(backend: SgeBackend) -> None:
 
 @pytest.fixture
 def unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sandbox's cell, but a qmaster port nothing listens on."""
+    """The tests' cell, but a qmaster port nothing listens on (an outage for this process only)."""
     monkeypatch.setenv("SGE_QMASTER_PORT", "9")
 
 
