@@ -1,7 +1,8 @@
 """One contract for every scheduler backend, run against the real sandboxes.
 
 Each test runs once per backend: "cli" (squeue/scontrol) and "pyslurm" against the sandbox Slurm
-(scripts/sandbox-slurm start), "sge" against the sandbox Grid Engine (scripts/sandbox-sge start).
+(scripts/sandbox-slurm start), "sge" against the tests' own Grid Engine instance (conftest.py;
+scripts/sandbox-sge start with HPC_SANDBOX_INSTANCE=test).
 The pyslurm run is skipped, with the reason, where pyslurm does not import or does not match the
 installed Slurm (the usual case: no pyslurm release builds against Slurm 22.05). A sandbox missing
 skips its runs, or fails them when HPC_LAB_REQUIRE_SLURM=1 / HPC_LAB_REQUIRE_SGE=1. Also here: how
