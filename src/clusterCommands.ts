@@ -10,12 +10,13 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ICluster, IPatienceSettings } from './api';
 import { currentNotebook, insertAndRun } from './notebook';
 import { CommandIDs, IHpcModel } from './tokens';
+import { Trans } from './trans';
 
 export interface IClusterCommandOptions {
   app: JupyterFrontEnd;
   model: IHpcModel;
   tracker: INotebookTracker | null;
-  trans: (text: string) => string;
+  trans: Trans;
   /** show the panel's Dask section with the new-cluster form open */
   showNewClusterForm: () => void;
 }

@@ -8,11 +8,12 @@ import {
 
 import { JobAction } from './api';
 import { CommandIDs, IHpcModel } from './tokens';
+import { Trans } from './trans';
 
 export interface ICommandOptions {
   app: JupyterFrontEnd;
   model: IHpcModel;
-  trans: (text: string) => string;
+  trans: Trans;
   showPanel: () => void;
   /** ask before cancelling a job */
   confirmCancel: () => boolean;

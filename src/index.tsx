@@ -24,6 +24,7 @@ import { NodeMetric } from './components/NodeHeatmap';
 import { DaskSection } from './widgets/DaskSection';
 import { HpcPanel, Section } from './widgets/HpcPanel';
 import { WorkersStatus } from './widgets/WorkersStatus';
+import { bundleTrans } from './trans';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -59,7 +60,7 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     statusBar: IStatusBar | null
   ): IHpcModel => {
     const bundle = (translator ?? nullTranslator).load('hpc_lab_ext');
-    const trans = (text: string) => bundle.__(text);
+    const trans = bundleTrans(bundle);
     const model = new HpcModel();
     const panel = new HpcPanel({
       model,

@@ -1,4 +1,5 @@
 import { Notification } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
 import { ICluster, IJob, IStatus } from '../api';
@@ -12,6 +13,7 @@ import {
   wantsBackground
 } from '../notifications';
 import { IHpcModel } from '../tokens';
+import { bundleTrans } from '../trans';
 import { baseCluster } from './clusters';
 
 // JupyterLab's notification manager needs a running application: count the calls instead.
@@ -28,7 +30,8 @@ jest.mock('@jupyterlab/apputils', () => {
 const emit = Notification.emit as jest.Mock;
 const dismiss = Notification.dismiss as jest.Mock;
 
-const trans = (text: string) => text;
+// JupyterLab's own translator, as the panel gets it: it fills %1, %2… itself.
+const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 
 function job(id: string, state = 'RUNNING', extra: Partial<IJob> = {}): IJob {
   return {
@@ -121,7 +124,9 @@ describe('notificationEvents', () => {
     expect(ended.text).toBe(
       'Job 1 “train-1” has ended: it left the queue. Its output says how.'
     );
-    expect(left.text).toContain('last seen pending');
+    expect(left.text).toBe(
+      'Job 3 “train-3” left the queue before it was seen running: it was cancelled elsewhere, or it ran and ended between two updates.'
+    );
   });
 
   it('tells end states when the backend shows them, once', () => {
@@ -161,21 +166,34 @@ describe('notificationEvents', () => {
     expect(notificationEvents(after, state([]), 'alice')).toEqual([]);
   });
 
-  it('keeps quiet about jobs cancelled here and about Dask worker jobs', () => {
+  it('tells a job cancelled here as cancelled, and keeps quiet about Dask worker jobs', () => {
     const before = state([
       job('1'),
       job('7_1', 'RUNNING', { array_job_id: '7', array_task_id: '1' }),
-      job('8+1'),
+      job('8+1', 'PENDING'),
       job('9', 'RUNNING', { name: 'hpc-lab-c1' }),
-      job('10')
+      job('10'),
+      job('11', 'PENDING')
     ]);
-    const events = notificationEvents(
-      before,
-      state([]),
-      'alice',
-      new Set(['1', '7', '8'])
+    const cancelling = new Set(['1', '7', '8', '11']);
+    // still in the queue, or started meanwhile: nothing yet
+    const meanwhile = state(
+      [...before.jobs.values()].map(j => (j.id === '11' ? job('11') : j))
     );
-    expect(changes(events)).toEqual(['ended:10']);
+    expect(notificationEvents(before, meanwhile, 'alice', cancelling)).toEqual(
+      []
+    );
+    const events = notificationEvents(before, state([]), 'alice', cancelling);
+    expect(changes(events)).toEqual([
+      'cancelled:1',
+      'cancelled:7_1',
+      'cancelled:8+1',
+      'ended:10',
+      'cancelled:11'
+    ]);
+    expect(notice(events[4], trans).text).toBe(
+      'Job 11 “train-11” was cancelled'
+    );
   });
 
   it('does not take a pending array record that splits for a job gone', () => {
@@ -274,7 +292,8 @@ describe('notificationEvents', () => {
   });
 
   it('passes every text through the translator', () => {
-    const marked = (text: string) => `«${text}»`;
+    const marked = (text: string, ...args: (string | number)[]) =>
+      `«${trans(text, ...args)}»`;
     const events: NotificationEvent[] = [
       { kind: 'job', change: 'started', job: job('1') },
       { kind: 'job', change: 'left', job: job('1', 'PENDING') },
@@ -365,15 +384,16 @@ describe('Notifier', () => {
     expect(emit).toHaveBeenCalledTimes(1);
   });
 
-  it('says nothing about a job cancelled here, unless the cancel failed', () => {
-    model.set({ jobs: [job('1'), job('2')] });
+  it('tells a job cancelled here as cancelled, not as one that left the queue', () => {
+    model.set({ jobs: [job('1', 'PENDING'), job('2', 'PENDING')] });
     emit.mockClear();
     notifier.quiet('1');
     notifier.quiet('2');
-    notifier.quiet('2', false);
+    notifier.quiet('2', false); // that cancel failed
     model.set({ jobs: [] });
     expect(emit.mock.calls.map(c => c[0])).toEqual([
-      'Job 2 “train-2” has ended: it left the queue. Its output says how.'
+      'Job 1 “train-1” was cancelled',
+      'Job 2 “train-2” left the queue before it was seen running: it was cancelled elsewhere, or it ran and ended between two updates.'
     ]);
   });
 

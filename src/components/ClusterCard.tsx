@@ -3,6 +3,7 @@ import * as React from 'react';
 import { ICluster, IClusterWorker } from '../api';
 import { describeReason, formatDuration, relativeTime } from './format';
 import { PatienceLine } from './PatienceLine';
+import { Trans } from '../trans';
 
 export interface IClusterCallbacks {
   onScale: (cluster: ICluster, n: number) => void;
@@ -19,7 +20,7 @@ export interface IClusterCardProps extends IClusterCallbacks {
   /** the active notebook's cluster is marked */
   current: boolean;
   now: number;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** Parts of the progress bar: connected, running (starting up), pending, of requested. */
@@ -60,7 +61,7 @@ function timeLeft(worker: IClusterWorker): string {
 function WorkerRows(props: {
   workers: IClusterWorker[];
   now: number;
-  trans: (t: string) => string;
+  trans: Trans;
 }): JSX.Element {
   const { workers, now, trans } = props;
   if (workers.length === 0) {

@@ -1,17 +1,15 @@
 import * as React from 'react';
 
 import { IGaps } from '../api';
+import { Trans } from '../trans';
 
 export interface IGapsTableProps {
   gaps: IGaps;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** "now", "15 min", "1 h" */
-export function horizonLabel(
-  seconds: number,
-  trans: (t: string) => string
-): string {
+export function horizonLabel(seconds: number, trans: Trans): string {
   if (seconds === 0) {
     return trans('now');
   }

@@ -18,13 +18,14 @@ import {
   jobActions,
   parseTime
 } from './jobText';
+import { Trans } from '../trans';
 
 export interface IJobDetailsProps {
   job: IJob;
   /** the job is no longer in the list: these are its last known fields */
   gone: boolean;
   now: number;
-  trans: (text: string) => string;
+  trans: Trans;
   /** the job is the user's own: offer its actions */
   canAct: boolean;
   onAction?: (job: IJob, action: JobAction) => void;
@@ -41,7 +42,7 @@ function when(iso: string | null, now: number): string {
 export function jobFields(
   job: IJob,
   now: number,
-  trans: (text: string) => string
+  trans: Trans
 ): [string, string][] {
   const pending = job.state === 'PENDING';
   const elapsed = elapsedNow(job, now);

@@ -8,6 +8,7 @@ import {
   IStartEstimate
 } from '../api';
 import { formatDuration } from './format';
+import { Trans } from '../trans';
 
 export interface INewClusterFormProps {
   choices: IProfileChoice[];
@@ -26,7 +27,7 @@ export interface INewClusterFormProps {
     overrides: Record<string, string | number>,
     n: number
   ) => Promise<IAdvice>;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** What a new cluster does once it runs. */
@@ -41,10 +42,7 @@ export interface ICreateOptions {
 export const PATIENCE_MINUTES = 5;
 
 /** "now", "in 19 min", or why Slurm could not place it. */
-export function startText(
-  estimate: IStartEstimate,
-  trans: (text: string) => string
-): string {
+export function startText(estimate: IStartEstimate, trans: Trans): string {
   if (estimate.all_wait_s === null) {
     if (estimate.first_wait_s !== null) {
       const first =
@@ -64,7 +62,7 @@ export function startText(
 export function shapeText(
   estimate: IStartEstimate,
   fallbackJobs: number,
-  trans: (text: string) => string
+  trans: Trans
 ): string {
   const jobs = estimate.jobs ?? fallbackJobs;
   const s = estimate.shape;

@@ -2,6 +2,7 @@ import * as React from 'react';
 
 import { INode, IPartition } from '../api';
 import { formatMemory } from './format';
+import { Trans } from '../trans';
 
 export type NodeMetric = 'cpu' | 'memory' | 'gpu';
 
@@ -10,7 +11,7 @@ export interface INodeHeatmapProps {
   partitions: readonly IPartition[];
   metric: NodeMetric;
   onMetric: (metric: NodeMetric) => void;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** Allocated fraction of a node for a metric, or null when the node has none of it. */
@@ -35,7 +36,7 @@ export function nodeHealth(state: string): 'ok' | 'drain' | 'down' {
   return 'ok';
 }
 
-function describeNode(node: INode, trans: (t: string) => string): string {
+function describeNode(node: INode, trans: Trans): string {
   const lines = [
     `${node.name}: ${node.state}${node.reason ? ` (${node.reason})` : ''}`,
     `${trans('CPUs')} ${node.cpus_alloc}/${node.cpus_total}`,

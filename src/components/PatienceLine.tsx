@@ -2,18 +2,16 @@ import * as React from 'react';
 
 import { ICluster } from '../api';
 import { formatDuration } from './format';
+import { Trans } from '../trans';
 
 export interface IPatienceLineProps {
   cluster: ICluster;
   onPatience: (cluster: ICluster, on: boolean) => void;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** "Resubmit after 5 min in a sooner shape · 1 of 3 tries used", with what patience did last. */
-export function patienceText(
-  cluster: ICluster,
-  trans: (text: string) => string
-): string {
+export function patienceText(cluster: ICluster, trans: Trans): string {
   const p = cluster.patience;
   if (!p || !p.on) {
     return trans('Waiting workers are left as they are');

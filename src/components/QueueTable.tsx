@@ -12,6 +12,7 @@ import {
   whereText
 } from './jobText';
 import { IQueueSort, SortKey } from './queueView';
+import { Trans } from '../trans';
 
 /** Rows have one fixed height, so the list can place any of 10,000 rows without measuring. */
 export const ROW_HEIGHT = 26;
@@ -24,7 +25,7 @@ export interface IQueueTableProps {
   jobs: readonly IJob[];
   /** ms since the epoch, to render relative times */
   now: number;
-  trans: (text: string) => string;
+  trans: Trans;
   /** the Unix user whose jobs may be acted on; null: no actions */
   user: string | null;
   onAction?: (job: IJob, action: JobAction) => void;
@@ -64,7 +65,7 @@ interface IRowProps {
   index: number;
   top: number;
   now: number;
-  trans: (text: string) => string;
+  trans: Trans;
   canAct: boolean;
   onAction?: (job: IJob, action: JobAction) => void;
   selected: boolean;
@@ -75,11 +76,7 @@ interface IRowProps {
 }
 
 /** The cells of one job, in column order. */
-function jobCells(
-  job: IJob,
-  now: number,
-  trans: (text: string) => string
-): React.ReactNode[] {
+function jobCells(job: IJob, now: number, trans: Trans): React.ReactNode[] {
   const where = whereText(job);
   const start = expectedStartText(job, now, trans);
   return [
@@ -167,7 +164,7 @@ function SortHeader(props: {
   column: IColumn;
   sort: IQueueSort | null;
   onSort?: (key: SortKey) => void;
-  trans: (text: string) => string;
+  trans: Trans;
 }): JSX.Element {
   const { column, sort, onSort, trans } = props;
   const sorted = sort?.key === column.key;

@@ -3,6 +3,7 @@ import * as React from 'react';
 import { JobScope } from '../api';
 import { relativeTime } from './format';
 import { IQueueFilter, NO_FILTER, StateGroup, isFiltered } from './queueView';
+import { Trans } from '../trans';
 
 export interface IQueueToolbarProps {
   scope: JobScope;
@@ -19,7 +20,7 @@ export interface IQueueToolbarProps {
   onScope: (scope: JobScope) => void;
   onFilter: (filter: IQueueFilter) => void;
   onRefresh: () => void;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 const STATE_GROUPS: [StateGroup, string][] = [

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { IStatus } from '../api';
+import { Trans } from '../trans';
 
 export interface IStatusBannerProps {
   status: IStatus | null;
@@ -10,7 +11,7 @@ export interface IStatusBannerProps {
   schedulerError: string | null;
   /** seconds since the epoch */
   unreachableSince: number | null;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 function clock(seconds: number): string {

@@ -1,12 +1,10 @@
 import * as React from 'react';
 
 import { ICluster } from '../api';
+import { Trans } from '../trans';
 
 /** "N workers · M pending", or "N workers" when none waits. */
-export function workersText(
-  cluster: ICluster,
-  trans: (text: string) => string
-): string {
+export function workersText(cluster: ICluster, trans: Trans): string {
   const { connected, pending } = cluster.counts;
   const workers = `${connected} ${connected === 1 ? trans('worker') : trans('workers')}`;
   return pending > 0 ? `${workers} · ${pending} ${trans('pending')}` : workers;
@@ -14,7 +12,7 @@ export function workersText(
 
 export interface IWorkersStatusTextProps {
   cluster: ICluster;
-  trans: (text: string) => string;
+  trans: Trans;
   onOpen: () => void;
 }
 

@@ -3,6 +3,7 @@
  */
 import { IJob, JobAction } from '../api';
 import { describeReason, formatDuration, relativeTime } from './format';
+import { Trans } from '../trans';
 
 /** The actions that make sense for a job in its current state. */
 export function jobActions(job: IJob): JobAction[] {
@@ -53,7 +54,7 @@ export function parseTime(iso: string | null): number | null {
 export function expectedStartText(
   job: IJob,
   now: number,
-  trans: (t: string) => string
+  trans: Trans
 ): string {
   if (job.state !== 'PENDING') {
     return '';

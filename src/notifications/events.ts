@@ -21,7 +21,8 @@ export interface INotifierState {
  * How one of the user's jobs changed. squeue shows only pending, running, suspended and
  * completing jobs, so a job usually just leaves the queue and how it ended is not known here:
  * `ended` (last seen started) and `left` (last seen pending) say only that. `finished`,
- * `failed` and `cancelled` are for backends that do show end states.
+ * `failed` and `cancelled` are for backends that do show end states; `cancelled` is also a
+ * job cancelled here that left the queue.
  */
 export type JobChange =
   'started' | 'finished' | 'failed' | 'cancelled' | 'ended' | 'left';
@@ -89,6 +90,20 @@ function jobChange(before: IJob, after: IJob | undefined): JobChange | null {
   return endChange(after.state);
 }
 
+/** A job the user cancelled here: told once, as cancelled, when the scheduler shows it so. */
+function cancelledHere(
+  before: IJob,
+  after: IJob | undefined
+): JobChange | null {
+  if (ENDED.has(before.state)) {
+    return null;
+  }
+  if (!after) {
+    return 'cancelled';
+  }
+  return after.state === 'CANCELLED' ? 'cancelled' : null;
+}
+
 function allConnected(cluster: ICluster): boolean {
   const { requested, connected } = cluster.counts;
   return requested > 0 && connected >= requested;
@@ -98,7 +113,8 @@ function allConnected(cluster: ICluster): boolean {
  * The notifications due between two states of the model: the user's own jobs that started
  * or ended, clusters whose requested workers are all connected, the scheduler lost or back.
  * The first state never notifies (everything in it would be news). Dask worker jobs are told
- * as their cluster; `quiet` holds ids of jobs not to tell about (the user cancelled them here).
+ * as their cluster; `quiet` holds ids of jobs the user cancelled here: told as cancelled when
+ * they leave the queue, whatever state they were last seen in.
  */
 export function notificationEvents(
   before: INotifierState | null,
@@ -123,18 +139,17 @@ export function notificationEvents(
   );
   if (user !== null) {
     for (const [id, old] of before.jobs) {
-      if (
-        old.user !== user ||
-        old.name.startsWith(WORKER_JOB_PREFIX) ||
-        isQuiet(old, quiet)
-      ) {
+      if (old.user !== user || old.name.startsWith(WORKER_JOB_PREFIX)) {
         continue;
       }
       const now = after.jobs.get(id);
       if (!now && old.array_job_id !== null && arrays.has(old.array_job_id)) {
         continue;
       }
-      const change = jobChange(old, now);
+      // cancelled here: its going is the cancel done, not a job that ended on its own
+      const change = isQuiet(old, quiet)
+        ? cancelledHere(old, now)
+        : jobChange(old, now);
       if (change) {
         jobEvents.push({ kind: 'job', change, job: now ?? old });
       }

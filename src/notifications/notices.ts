@@ -1,6 +1,7 @@
 /** The words and kinds of the notifications for a list of events (pure). */
 import { IJob } from '../api';
 import { JobChange, NotificationEvent } from './events';
+import { Trans } from '../trans';
 
 /** A notification as shown: its text, its kind, and the panel section it is about. */
 export interface INotice {
@@ -11,44 +12,31 @@ export interface INotice {
   section: 'queue' | 'dask' | null;
 }
 
-/** Fill %1, %2… of a translated text, as JupyterLab's translations write them. */
-function fill(text: string, ...values: (string | number)[]): string {
-  return text.replace(/%(\d)/g, (all, n) =>
-    values[Number(n) - 1] === undefined ? all : String(values[Number(n) - 1])
-  );
-}
-
 /** Names are not the key fact (the id is): long ones are cut to keep the toast readable. */
 function shortName(name: string): string {
   return name.length > 40 ? `${name.slice(0, 39)}…` : name;
 }
 
-function jobText(
-  change: JobChange,
-  job: IJob,
-  trans: (text: string) => string
-): string {
+function jobText(change: JobChange, job: IJob, trans: Trans): string {
   const name = shortName(job.name);
   switch (change) {
     case 'started':
       return job.nodes
-        ? fill(trans('Job %1 “%2” started on %3'), job.id, name, job.nodes)
-        : fill(trans('Job %1 “%2” started'), job.id, name);
+        ? trans('Job %1 “%2” started on %3', job.id, name, job.nodes)
+        : trans('Job %1 “%2” started', job.id, name);
     case 'finished':
-      return fill(trans('Job %1 “%2” completed'), job.id, name);
+      return trans('Job %1 “%2” completed', job.id, name);
     case 'cancelled':
-      return fill(trans('Job %1 “%2” was cancelled'), job.id, name);
+      return trans('Job %1 “%2” was cancelled', job.id, name);
     case 'ended':
-      return fill(
-        trans('Job %1 “%2” has ended: it left the queue. Its output says how.'),
+      return trans(
+        'Job %1 “%2” has ended: it left the queue. Its output says how.',
         job.id,
         name
       );
     case 'left':
-      return fill(
-        trans(
-          'Job %1 “%2” left the queue; it was last seen pending (it may have run between updates).'
-        ),
+      return trans(
+        'Job %1 “%2” left the queue before it was seen running: it was cancelled elsewhere, or it ran and ended between two updates.',
         job.id,
         name
       );
@@ -63,7 +51,7 @@ function jobText(
     DEADLINE: 'Job %1 “%2” missed its deadline',
     PREEMPTED: 'Job %1 “%2” was preempted'
   };
-  return fill(trans(failures[job.state] ?? 'Job %1 “%2” failed'), job.id, name);
+  return trans(failures[job.state] ?? 'Job %1 “%2” failed', job.id, name);
 }
 
 const CHANGE_ORDER: JobChange[] = [
@@ -85,10 +73,7 @@ const CHANGE_COUNTS: Record<JobChange, string> = {
 };
 
 /** The words and kind of one notification. */
-export function notice(
-  event: NotificationEvent,
-  trans: (text: string) => string
-): INotice {
+export function notice(event: NotificationEvent, trans: Trans): INotice {
   switch (event.kind) {
     case 'job': {
       const bad = event.change === 'failed';
@@ -112,12 +97,12 @@ export function notice(
         counts.set(e.change, (counts.get(e.change) ?? 0) + 1);
       }
       const parts = CHANGE_ORDER.filter(c => counts.has(c)).map(c =>
-        fill(trans(CHANGE_COUNTS[c]), counts.get(c)!)
+        trans(CHANGE_COUNTS[c], counts.get(c)!)
       );
       const failed = counts.has('failed');
       return {
-        text: fill(
-          trans('%1 of your jobs changed: %2'),
+        text: trans(
+          '%1 of your jobs changed: %2',
           event.events.length,
           parts.join(', ')
         ),
@@ -131,9 +116,9 @@ export function notice(
       return {
         text:
           counts.requested === 1
-            ? fill(trans('Dask cluster “%1”: its worker is connected'), name)
-            : fill(
-                trans('Dask cluster “%1”: all %2 workers are connected'),
+            ? trans('Dask cluster “%1”: its worker is connected', name)
+            : trans(
+                'Dask cluster “%1”: all %2 workers are connected',
                 name,
                 counts.requested
               ),

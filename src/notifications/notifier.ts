@@ -10,6 +10,7 @@ import {
   notificationEvents
 } from './events';
 import { notice } from './notices';
+import { Trans } from '../trans';
 
 /** The state notifications compare, read from the model (only the user's own jobs). */
 export function notifierState(model: IHpcModel): INotifierState {
@@ -42,7 +43,7 @@ export function wantsBackground(
 
 export interface INotifierOptions {
   model: IHpcModel;
-  trans: (text: string) => string;
+  trans: Trans;
   /** open the panel at a section: the notification's "Show" button */
   showPanel?: (section: 'queue' | 'dask') => void;
 }
@@ -70,8 +71,9 @@ export class Notifier implements IDisposable {
   }
 
   /**
-   * A job the user is cancelling here: its end is no news. `false` takes that back (the
-   * cancel failed). An array or heterogeneous job id covers all its parts.
+   * A job the user is cancelling here: when it leaves the queue it is told as cancelled
+   * (not as a job that ended on its own, nor as started meanwhile). `false` takes that back
+   * (the cancel failed). An array or heterogeneous job id covers all its parts.
    */
   quiet(jobId: string, quiet = true): void {
     if (quiet) {

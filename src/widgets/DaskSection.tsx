@@ -4,6 +4,7 @@ import { ICluster, IProfileChoice } from '../api';
 import { ClusterCard, IClusterCallbacks } from '../components/ClusterCard';
 import { ICreateOptions, NewClusterForm } from '../components/NewClusterForm';
 import { IHpcModel } from '../tokens';
+import { Trans } from '../trans';
 
 export interface IDaskSectionProps extends IClusterCallbacks {
   model: IHpcModel;
@@ -14,7 +15,7 @@ export interface IDaskSectionProps extends IClusterCallbacks {
     overrides: Record<string, string | number>,
     options: ICreateOptions
   ) => Promise<ICluster | null>;
-  trans: (text: string) => string;
+  trans: Trans;
   /** changes when someone asked (e.g. from the palette) for the new-cluster form */
   formRequest: number;
 }

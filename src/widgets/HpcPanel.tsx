@@ -13,12 +13,13 @@ import {
   IQueueViewState,
   QueueSection
 } from './QueueSection';
+import { Trans } from '../trans';
 
 export type Section = 'queue' | 'nodes' | 'dask';
 
 export interface IHpcPanelOptions {
   model: IHpcModel;
-  trans: (text: string) => string;
+  trans: Trans;
   onAction: (job: IJob, action: JobAction) => void;
   /** the Dask section; `formRequest` changes when the new-cluster form should open */
   renderDask?: (formRequest: number) => JSX.Element;

@@ -4,12 +4,13 @@ import { IGaps } from '../api';
 import { GapsTable } from '../components/GapsTable';
 import { NodeHeatmap, NodeMetric } from '../components/NodeHeatmap';
 import { IHpcModel } from '../tokens';
+import { Trans } from '../trans';
 
 export interface INodesSectionProps {
   model: IHpcModel;
   metric: NodeMetric;
   onMetric: (metric: NodeMetric) => void;
-  trans: (text: string) => string;
+  trans: Trans;
 }
 
 /** The gaps, asked again when the queue changed or a minute passed (the clock moves them too). */

@@ -13,6 +13,7 @@ import {
 } from '../components/queueView';
 import { IJob, JobAction } from '../api';
 import { IHpcModel } from '../tokens';
+import { Trans } from '../trans';
 
 /** How the queue is filtered and sorted; the panel keeps it while other sections show. */
 export interface IQueueViewState {
@@ -27,7 +28,7 @@ export const DEFAULT_QUEUE_VIEW: IQueueViewState = {
 
 export interface IQueueSectionProps {
   model: IHpcModel;
-  trans: (text: string) => string;
+  trans: Trans;
   onAction: (job: IJob, action: JobAction) => void;
   view: IQueueViewState;
   onView: (view: IQueueViewState) => void;

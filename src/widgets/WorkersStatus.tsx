@@ -7,6 +7,7 @@ import { ICluster } from '../api';
 import { WorkersStatusText } from '../components/WorkersStatusText';
 import { currentNotebook } from '../notebook';
 import { IHpcModel } from '../tokens';
+import { Trans } from '../trans';
 
 /**
  * Status bar: "N workers · M pending" for the active notebook's cluster; click opens the panel.
@@ -16,7 +17,7 @@ export class WorkersStatus extends ReactWidget {
   constructor(
     private readonly _model: IHpcModel,
     private readonly _tracker: INotebookTracker | null,
-    private readonly _trans: (text: string) => string,
+    private readonly _trans: Trans,
     private readonly _open: () => void
   ) {
     super();
