@@ -154,13 +154,12 @@ def named_jobs(name: str) -> dict[str, str]:
 
 def live_jobs() -> list[str]:
     """ "number user name state" of every job (task line) of every user qstat still lists."""
-    result = _run(["qstat", "-u", "*"])
+    result = _run(["qstat", "-u", "*", "-xml"])
     if result.returncode != 0:
         raise RuntimeError(f"qstat failed: {(result.stdout + result.stderr).strip()}")
+    fields = ("JB_job_number", "JB_owner", "JB_name", "state")
     return [
-        " ".join(line.split()[i] for i in (0, 3, 2, 4))
-        for line in result.stdout.splitlines()[2:]
-        if line.strip()
+        " ".join(e.findtext(f, "") for f in fields) for e in ET.fromstring(result.stdout).iter("job_list")
     ]
 
 
