@@ -211,8 +211,9 @@ def test_sand_walltime_ends_before_the_next_planned_job() -> None:
     base = Shape("batch", 2, 2000, 7200)
     fields = ("walltime", "partition")
     policy = AdvicePolicy(min_walltime_s=300)
-    # the next planned job in batch starts in 10 minutes: 9-minute workers backfill before it
-    found = candidate_shapes(base, fields, PARTS, jobs=2, nodes=nodes, policy=policy, windows={"batch": 600})
+    # backfill can fit just under 10 minutes before the next planned job in batch (the window is
+    # what backfill.window_s leaves of the gap at the scheduler's steps): 9-minute workers
+    found = candidate_shapes(base, fields, PARTS, jobs=2, nodes=nodes, policy=policy, windows={"batch": 599})
     assert found[1].shape == Shape("batch", 2, 2000, 540)
     assert found[1].overrides == {"walltime": "00:09:00"}
     # a gap shorter than the policy's shortest walltime is not offered

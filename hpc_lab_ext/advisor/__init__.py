@@ -3,6 +3,9 @@
 - shapes: the candidates a profile and the administrator's policy allow (pure);
 - estimates: Slurm's own answer for each, without submitting (`sbatch --test-only`);
 - gaps: free cores per partition now and over the next hour, from the live snapshot (pure);
+- planning: the backfill scheduler's own settings (bf_interval, bf_resolution...) and what they
+  mean for a gap; backfill: the snapshot's reckoning with them (pure);
+- track: predicted against actual starts of worker jobs, per profile and partition;
 - patience: when pending worker jobs are worth resubmitting in a sooner shape (pure).
 """
 
@@ -11,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..clusters.profiles import Profile, resolve, slurm_memory_mb, walltime_seconds
 from ..models import Snapshot
 from .backfill import planned, window_s
-from .estimates import Estimate, estimate, soonest, wait_of, with_snapshot
+from .estimates import Estimate, estimate, soonest, wait_of, with_snapshot, with_track
+from .planning import Planning
 from .shapes import AdvicePolicy, Candidate, Shape, candidate_shapes
+from .track import StartRecord
 
 
 @dataclass(frozen=True)
@@ -26,9 +31,16 @@ class Advice:
     n: int  # workers asked for
     jobs: int  # worker jobs of the profile's own shape
     estimates: list[Estimate]  # soonest first
+    #: the scheduler's planning settings the estimates rest on (planning.Planning)
+    planning: Planning = field(default_factory=Planning)
 
     def to_json(self) -> dict[str, Any]:
-        return {"n": self.n, "jobs": self.jobs, "estimates": [e.to_json() for e in self.estimates]}
+        return {
+            "n": self.n,
+            "jobs": self.jobs,
+            "estimates": [e.to_json() for e in self.estimates],
+            "planning": {**self.planning.to_json(), "text": self.planning.describe()},
+        }
 
 
 def shape_of(p: Profile) -> Shape:
@@ -36,15 +48,20 @@ def shape_of(p: Profile) -> Shape:
     return Shape(p.partition, p.cores, slurm_memory_mb(p.memory), walltime_seconds(p.walltime), p.gres)
 
 
-def candidates(
-    profile: Profile, overrides: Mapping[str, Any], n: int, snapshot: Snapshot, policy: AdvicePolicy
+def candidates(  # noqa: PLR0917
+    profile: Profile,
+    overrides: Mapping[str, Any],
+    n: int,
+    snapshot: Snapshot,
+    policy: AdvicePolicy,
+    planning: Planning | None = None,
 ) -> tuple[Profile, list[Candidate]]:
     """The resolved profile and the shapes worth asking about for `n` workers (BadRequest on bad input)."""
     p = resolve(profile, overrides, snapshot.partitions, snapshot.nodes)
     jobs = -(-n // p.processes)
     now = time.time()
     windows = {
-        part.name: window_s(planned(snapshot.jobs, snapshot.partitions, part.name, now), now)
+        part.name: window_s(planned(snapshot.jobs, snapshot.partitions, part.name, now), now, planning)
         for part in snapshot.partitions
     }
     # Fewer cores per job only when each job is one worker: threads per worker = cores // processes.
@@ -64,14 +81,26 @@ def candidates(
     return p, [Candidate(c.shape, {**overrides, **c.overrides}, c.jobs, c.why) for c in found]
 
 
-async def advise(
-    profile: Profile, overrides: Mapping[str, Any], n: int, snapshot: Snapshot, policy: AdvicePolicy
+async def advise(  # noqa: PLR0917
+    profile: Profile,
+    overrides: Mapping[str, Any],
+    n: int,
+    snapshot: Snapshot,
+    policy: AdvicePolicy,
+    planning: Planning | None = None,
+    record: StartRecord | None = None,
 ) -> Advice:
-    p, found = candidates(profile, overrides, n, snapshot, policy)
+    """Estimates for the profile's shape and the ones it allows, at the scheduler's `planning`
+    settings (Slurm's defaults when not given), corrected by the `record` of past starts."""
+    planning = planning or Planning()
+    p, found = candidates(profile, overrides, n, snapshot, policy, planning)
     answers = await asyncio.gather(*(estimate(c) for c in found))
     now = time.time()
-    estimates = [with_snapshot(e, snapshot, now) for e in answers]
-    return Advice(n=n, jobs=-(-n // p.processes), estimates=soonest(estimates))
+    estimates = [with_snapshot(e, snapshot, now, planning) for e in answers]
+    if record is not None:
+        record.planning = planning
+        estimates = [with_track(e, record.track(p.name, e.shape.partition)) for e in estimates]
+    return Advice(n=n, jobs=-(-n // p.processes), estimates=soonest(estimates), planning=planning)
 
 
 __all__ = [
@@ -79,7 +108,9 @@ __all__ = [
     "AdvicePolicy",
     "Candidate",
     "Estimate",
+    "Planning",
     "Shape",
+    "StartRecord",
     "advise",
     "candidates",
     "shape_of",

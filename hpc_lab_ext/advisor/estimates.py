@@ -18,9 +18,11 @@ from typing import Any
 from ..errors import BadRequest, SchedulerUnavailable
 from ..models import Snapshot
 from ..runner import run
-from .backfill import expected_start
+from .backfill import expected_start, latest_start
 from .gaps import timestamp
+from .planning import CYCLE_S, Planning
 from .shapes import Candidate, Shape
+from .track import Track
 
 _ANSWER = re.compile(r"to start at (\S+) using (\d+) processors on nodes (\S+) in partition (\S+)")
 CACHE_S = 20.0
@@ -41,6 +43,12 @@ class Estimate:
     why: str = ""
     #: what the figures rest on: Slurm's test-only answer, or the snapshot's backfill reckoning
     basis: str = "sbatch --test-only"
+    #: how far off the start may be, in seconds either way (None: the scheduler cannot say)
+    error_s: float | None = None
+    #: how right estimates for this profile and partition have been here (track.Track.to_json)
+    track: dict[str, Any] | None = None
+    #: seconds the record moved this estimate by (its median error; 0 when it has been right)
+    correction_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,27 +112,70 @@ def _iso(t: float) -> str:
     return datetime.fromtimestamp(t).isoformat(timespec="seconds")
 
 
-def with_snapshot(e: Estimate, snapshot: Snapshot, now: float) -> Estimate:
-    """Slurm's answer corrected by what the snapshot knows about backfill gaps and planned jobs."""
+def _error_s(basis: str, wait: float | None, planning: Planning) -> float | None:
+    """How far off a start estimate of this basis may be, either way."""
+    if wait is None:
+        return None
+    if "backfill, every" in basis:
+        return planning.interval_s / 2 + CYCLE_S  # which moment of the interval the cycle comes
+    if basis.endswith("fits the free cores now"):
+        return CYCLE_S + planning.interval_s / 2 if wait > 5 else 5.0
+    # a plan: jobs may end before their limits (sooner) or higher-priority jobs arrive (later)
+    return planning.resolution_s + planning.interval_s + 0.1 * wait
+
+
+def with_snapshot(e: Estimate, snapshot: Snapshot, now: float, planning: Planning | None = None) -> Estimate:
+    """Slurm's answer corrected by what the snapshot knows about backfill gaps and planned jobs,
+    and bounded by when running jobs reach their time limits (the free-cores table's reckoning)."""
+    planning = planning or Planning()
     if e.first_start is None:
         return e  # Slurm cannot place even one such job: nothing to correct
     changes: dict[str, Any] = {}
     reasons = []
     for key, count in (("first", 1), ("all", e.jobs)):
-        t, why = expected_start(e.shape, count, snapshot, now)
+        t, why = expected_start(e.shape, count, snapshot, now, planning)
         wait: float | None = getattr(e, f"{key}_wait_s")
-        if t is None or (wait is not None and t - now <= wait and t > now):
+        bound = latest_start(e.shape, count, snapshot, now, planning)
+        if t is not None and (wait is None or t - now > wait or t - now <= planning.latency_s):
+            wait, why_now = max(0.0, t - now), why
+        elif wait is not None:
+            why_now = ""
+        else:
             continue
-        changes[f"{key}_start"], changes[f"{key}_wait_s"] = _iso(t), max(0.0, t - now)
-        reasons.append(why)
+        if bound is not None and bound[0] - now < wait - planning.resolution_s:
+            wait, why_now = max(0.0, bound[0] - now), bound[1]
+        if why_now:
+            changes[f"{key}_start"], changes[f"{key}_wait_s"] = _iso(now + wait), wait
+            reasons.append(why_now)
     if not changes:
-        return e
+        return replace(e, error_s=_error_s(e.basis, e.all_wait_s or e.first_wait_s, planning))
+    basis = f"queue snapshot: {reasons[-1]}"
     return replace(
         e,
-        basis=f"queue snapshot: {reasons[-1]}",
+        basis=basis,
         error=None if "all_start" in changes else e.error,
+        error_s=_error_s(basis, changes.get("all_wait_s", e.all_wait_s), planning),
         **changes,
     )
+
+
+def with_track(e: Estimate, track: Track | None) -> Estimate:
+    """The estimate with what the record says about this profile and partition here; moved by the
+    record's median error when estimates here have been off the same way."""
+    if track is None:
+        return e
+    shift = track.correction_s
+    changes: dict[str, Any] = {"track": track.to_json(), "correction_s": shift}
+    if e.error_s is not None:
+        changes["error_s"] = max(e.error_s, track.spread_s)
+    if shift:
+        for key in ("first", "all"):
+            wait = getattr(e, f"{key}_wait_s")
+            start = timestamp(getattr(e, f"{key}_start"))
+            if wait is not None and start is not None:
+                changes[f"{key}_wait_s"] = max(0.0, wait + shift)
+                changes[f"{key}_start"] = _iso(start + shift)
+    return replace(e, **changes)
 
 
 def forget() -> None:

@@ -152,8 +152,8 @@ def _sand(
 ) -> Candidate | None:
     """The same total cores as the biggest workers that all fit now, short enough for the gap.
 
-    `windows`: seconds until the first planned job in each partition; a walltime that ends
-    before it is what backfill can start now.
+    `windows`: the walltime a job submitted now may have and still end before the first planned
+    job in each partition, as backfill plans it (backfill.window_s): what backfill can start now.
     """
     walltime = base.walltime_s
     if "walltime" in open_fields:
@@ -173,8 +173,9 @@ def _sand(
             wall = walltime if part.max_time_s is None else min(walltime, part.max_time_s)
             window = windows.get(part.name, float("inf"))
             if "walltime" in open_fields and wall > window:
-                # whole minutes, ending before the planned job even if submitted a few seconds later
-                wall = int(window - 15) // 60 * 60
+                # whole minutes (what --time takes) within the window, which already allows for
+                # when backfill tries the job and for its planning steps (planning.py)
+                wall = max(0, int(window)) // 60 * 60
             if wall < policy.min_walltime_s or (wall < base.walltime_s and "walltime" not in open_fields):
                 continue
             if fit_now(nodes, part.name, cores, memory) >= n:

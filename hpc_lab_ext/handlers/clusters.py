@@ -145,6 +145,8 @@ class AdviceHandler(ClusterHandlerBase):
     @tornado.web.authenticated
     async def post(self) -> None:
         from ..advisor import advise
+        from ..advisor.planning import read as read_planning
+        from ..advisor.track import attach
         from ..clusters.profiles import is_int
 
         self.reject_unknown_query(())
@@ -162,5 +164,6 @@ class AdviceHandler(ClusterHandlerBase):
         if not isinstance(overrides, dict):
             raise BadRequest("overrides must be an object of field: value")
         snapshot = await self.hpc.poller.first_snapshot()
-        advice = await advise(profile, overrides, n, snapshot, manager.policy)
+        planning = await read_planning(self.hpc.scheduler)
+        advice = await advise(profile, overrides, n, snapshot, manager.policy, planning, attach(manager))
         self.write_json(advice.to_json())

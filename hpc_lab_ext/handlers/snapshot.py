@@ -137,8 +137,11 @@ class GapsHandler(SnapshotHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         from ..advisor.gaps import HORIZON_S, of_snapshot
+        from ..advisor.track import attach
 
         self.reject_unknown_query(())
+        if self.hpc.clusters is not None:  # the panel is open: worker starts are worth recording
+            attach(self.hpc.clusters)
         now = time.time()
         snapshot = await self.snapshot_or_304(f"gaps-{int(now // 60)}")
         if snapshot is None:

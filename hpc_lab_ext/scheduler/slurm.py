@@ -11,10 +11,12 @@ from ..models import Job, Node, Partition
 from ..runner import Result, command_exists, run
 from .base import JOB_ACTIONS, SchedulerBackend
 from .slurm_parse import (
+    CONFIG_ARGV,
     NODES_ARGV,
     PARTITIONS_ARGV,
     SQUEUE_ARGV,
     START_ARGV,
+    parse_config,
     parse_nodes,
     parse_partitions,
     parse_squeue,
@@ -140,6 +142,10 @@ class SlurmBackend(SchedulerBackend):
 
     async def estimated_starts(self) -> dict[str, str]:
         return parse_starts((await self._run(START_ARGV)).stdout)
+
+    async def config(self) -> dict[str, str]:
+        """The controller's running configuration (`scontrol show config`) as Key -> value."""
+        return parse_config((await self._run(CONFIG_ARGV)).stdout)
 
     async def job_action(self, job_id: str, action: str) -> None:
         if action not in JOB_ACTIONS:

@@ -9,7 +9,8 @@ next output line; such a line (it has no separator) is joined back to the previo
 Nodes are read with ``scontrol -d -o show node``: one line per node of ``Key=value`` pairs, which
 (unlike ``sinfo -o``) carries allocated memory and the GPUs in use (``GresUsed``, needs ``-d``).
 Partitions come from ``scontrol -a -o show partition`` in the same form, estimated starts of
-pending jobs from ``squeue --start``.
+pending jobs from ``squeue --start``; the scheduler's settings (backfill's planning steps among
+them) from ``scontrol show config``.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ NODES_ARGV: tuple[str, ...] = ("scontrol", "-d", "-o", "show", "node")
 PARTITIONS_ARGV: tuple[str, ...] = ("scontrol", "-a", "-o", "show", "partition")
 #: Pending jobs only (--start implies -t PD); ids and ISO times never contain spaces.
 START_ARGV: tuple[str, ...] = ("squeue", "--start", "--noheader", "-a", "-o", "%i %S")
+CONFIG_ARGV: tuple[str, ...] = ("scontrol", "show", "config")
 
 _FIELD_NAMES = tuple(name for name, _ in SQUEUE_FIELDS)
 _NO_VALUE = frozenset({"", "N/A", "n/a", "None", "NONE", "(null)", "Unknown", "UNKNOWN"})
@@ -417,3 +419,35 @@ def parse_starts(text: str) -> dict[str, str]:
         if start is not None:
             starts[fields[0]] = start
     return starts
+
+
+_CONFIG_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_()]*)\s*=\s?(.*)$")
+
+
+def parse_config(text: str) -> dict[str, str]:
+    """`scontrol show config`'s "Key = value" lines as a dict; "(null)" becomes "".
+
+    The header ("Configuration data as of ..."), blank lines and the trailing sections (e.g.
+    "Slurmctld(primary) at host is UP", cgroup and MPI blocks) are skipped or kept as whatever
+    Key = value lines they hold; the first occurrence of a key wins.
+    """
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _CONFIG_LINE.match(line.strip())
+        if m is None:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        found.setdefault(key, "" if value == "(null)" else value)
+    return found
+
+
+def parse_scheduler_parameters(text: str) -> dict[str, str]:
+    """SchedulerParameters ("bf_interval=30,bf_continue,...") as option -> value ("" for flags)."""
+    found: dict[str, str] = {}
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        found[key.strip().lower()] = value.strip()
+    return found
