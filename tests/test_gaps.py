@@ -69,3 +69,43 @@ def test_fit_now_counts_whole_workers_by_cores_and_memory() -> None:
     assert fit_now(NODES, "batch", 4, 1000) == 2  # node3 only
     assert fit_now(NODES, "batch", 1, 7000) == 1 + 2  # memory bounds: node2 10000 MB free, node3 16000
     assert fit_now(NODES, "debug", 4, 1000) == 0
+
+
+def test_estimate_and_free_cores_table_do_not_contradict() -> None:
+    """The case seen in the panel: `sbatch --test-only` said 21:41 while the free-cores table showed
+    the cores free within 15 minutes. The estimate now starts no later than the table's reckoning."""
+    from hpc_lab_ext.advisor.estimates import Estimate, with_snapshot
+    from hpc_lab_ext.advisor.planning import Planning
+    from hpc_lab_ext.advisor.shapes import Shape
+    from hpc_lab_ext.models import Snapshot
+
+    now = time.time()
+    nodes = (node("node1", cpus_alloc=8), node("node2", cpus_alloc=8))
+    jobs = (  # both nodes full, their jobs reach their limits in 14 minutes
+        job("20", nodes="node1", cpus=8, start_time=iso(now - 600), time_limit_s=1440),
+        job("21", nodes="node2", cpus=8, start_time=iso(now - 600), time_limit_s=1440),
+    )
+    parts = (partition("batch", ("node1", "node2")),)
+    snap = Snapshot(jobs=jobs, nodes=nodes, partitions=parts)
+    table = {g.name: g for g in compute(nodes, jobs, parts, now)}["batch"]
+    assert table.free[0] == 0 and table.free[1] == 16  # free within 15 minutes
+    shape = Shape("batch", 2, 2000, 1800)
+    said = iso(now + 21 * 60 + 41)
+    e = Estimate(shape, {}, said, said, 1301.0, 1301.0, jobs=4)
+    fixed = with_snapshot(e, snap, now, Planning(interval_s=30))
+    assert fixed.all_wait_s is not None and fixed.all_wait_s <= HORIZON_S[1]
+    assert abs(fixed.all_wait_s - 840) < 2 and "time limits" in fixed.basis
+    assert fixed.error_s is not None and fixed.error_s > 0
+    # and the other way round: "now" only where the table shows the cores free now
+    quiet = Snapshot(jobs=(), nodes=(node("node1"), node("node2")), partitions=parts)
+    now_e = with_snapshot(replace_wait(e, 0.0, now), quiet, now, Planning(interval_s=30))
+    assert now_e.all_wait_s is not None and now_e.all_wait_s <= 20
+    assert {g.name: g for g in compute(quiet.nodes, (), parts, now)}["batch"].free[0] >= 4 * 2
+
+
+def replace_wait(e: object, wait: float, now: float) -> object:
+    from dataclasses import replace
+
+    return replace(
+        e, first_start=iso(now + wait), all_start=iso(now + wait), first_wait_s=wait, all_wait_s=wait
+    )  # type: ignore[type-var]

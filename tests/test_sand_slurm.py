@@ -199,3 +199,37 @@ async def test_watchers_keep_the_shared_poll_awake_while_workers_run(
     finally:
         await manager.close_all()
         await poller.stop()
+
+
+async def test_sand_starts_now_whatever_the_second_of_the_minute(box: Box) -> None:
+    """Backfill plans in bf_resolution steps (60 s here): a wide job planned at :57 holds its nodes
+    from :00 in backfill's plan. The advisor's shape must end before that, counted from the next
+    backfill cycle; a shape that only ends before :57 (what ignoring bf_resolution suggests: 2
+    minutes here) is refused by backfill and waits for the wide job."""
+    require_slurm()
+    from hpc_lab_ext.advisor.planning import read as read_planning
+
+    while abs(time.time() % 60 - 56) > 0.3:  # busy jobs start at :56-:57, the wide job planned then
+        await asyncio.sleep(0.1)
+    ids = backfill_gap(user="bob", minutes=3)
+    try:
+        wide = ts(job_field(ids[-1], "%S"))
+        assert wide % 60 >= 50, wide % 60
+        snapshot = await box.poller.refresh(urgent=True)
+        planning = await read_planning(box.manager.backend)
+        assert planning.resolution_s == 60 and planning.source == "scontrol show config"
+        advice = await advise(PROFILES["habit"], {}, 4, snapshot, AdvicePolicy(min_walltime_s=60), planning)
+        best = advice.estimates[0]
+        assert best.all_wait_s is not None and best.all_wait_s <= planning.interval_s, best
+        assert "backfill" in best.basis and best.error_s is not None
+        shape = best.shape
+        argv = ["-p", shape.partition, "-c", str(shape.cores), "-t", str(shape.walltime_s // 60)]
+        argv += [f"--mem={shape.memory_mb}M", "-J", "sand-now"]
+        with cancelled_after() as sand:
+            for _ in range(best.jobs):
+                sand.append(submit(argv))
+            # started by the next backfill cycles, long before the wide job's planned start
+            wait_for(lambda: all(job_field(i, "%T") == "RUNNING" for i in sand), planning.interval_s * 3 + 10)
+            assert time.time() < wide - 60
+    finally:
+        cancel(ids)
