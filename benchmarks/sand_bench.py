@@ -353,9 +353,14 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.create_subprocess_exec(*argv, "--variant", name, stdout=asyncio.subprocess.PIPE)
             for name in VARIANTS
         ]
-        outputs = await asyncio.gather(*(p.communicate() for p in procs))
-        for out, _ in outputs:
-            print(out.decode(), flush=True)
+
+        async def relay(name: str, proc: asyncio.subprocess.Process) -> None:
+            assert proc.stdout is not None
+            async for line in proc.stdout:
+                print(f"[{name}] {line.decode().rstrip()}", flush=True)
+            await proc.wait()
+
+        await asyncio.gather(*(relay(n, p) for n, p in zip(VARIANTS, procs, strict=True)))
     else:
         await run_variant(VARIANTS[args.variant], args.trials, args.workers)
     if args.idle:

@@ -147,6 +147,12 @@ async def test_advice_on_a_busy_sandbox_points_to_the_free_partition(api: Any, b
     best = body["estimates"][0]
     assert best["shape"]["partition"] == "batch" and best["all_wait_s"] < 60
     assert best["overrides"]["partition"] == "batch"
+    # the scheduler's planning settings the figures rest on, read from the sandbox itself
+    planning = body["planning"]
+    assert planning["source"] == "scontrol show config" and planning["interval_s"] == 5
+    assert planning["resolution_s"] == 60 and "backfill every 5 s" in planning["text"]
+    assert best["error_s"] is not None and own["error_s"] is not None
+    assert "track" in best and isinstance(best["correction_s"], (int, float))
 
     # What Slurm then does matches the estimate: the suggested shape, submitted for real, runs now.
     shape = best["shape"]
