@@ -141,7 +141,7 @@ class StartRecord:
         seen = set()
         changed = False
         for job in new.jobs:
-            m = _WORKER.match(job.name)
+            m = _WORKER.match(job.name) if job.name.startswith("hpc-lab-") else None
             if m is None or job.user != self.user or job.id in self._done:
                 continue
             seen.add(job.id)
@@ -151,6 +151,8 @@ class StartRecord:
                 changed |= self._record(job, now)
         for job_id in set(self._waiting) - seen:  # cancelled or gone while waiting
             del self._waiting[job_id]
+        if len(self._done) > 10_000:  # only jobs still in the queue can come back
+            self._done &= {j.id for j in new.jobs}
         if changed:
             self._save()
 
