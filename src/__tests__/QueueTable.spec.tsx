@@ -3,6 +3,7 @@ import { Root, createRoot } from 'react-dom/client';
 
 import { IJob } from '../api';
 import {
+  COMPACT_ROW_HEIGHT,
   HEADER_HEIGHT,
   IQueueTableProps,
   QueueTable,
@@ -207,6 +208,66 @@ describe('QueueTable interaction', () => {
     React.act(() => cancel.click());
     expect(onAction).toHaveBeenCalledWith(jobs[1], 'cancel');
     expect(onOpen).not.toHaveBeenCalled();
+  });
+});
+
+describe('QueueTable at the sidebar’s default width', () => {
+  beforeEach(() => {
+    VIEWPORT.width = 250;
+  });
+  afterEach(() => {
+    VIEWPORT.width = 800;
+  });
+
+  it('shows two-line rows: id and name, then state and reason with the expected start', () => {
+    render({ jobs: [base], user: 'alice' });
+    const grid = container.querySelector('[role="grid"]')!;
+    expect(grid.className).toContain('jp-mod-compact');
+    const cells = row(base.id).querySelectorAll('[role="gridcell"]');
+    expect(cells).toHaveLength(2);
+    expect(cells[0].querySelector('.jp-HpcQueue-id')!.textContent).toBe(
+      '123_[1-5%2]'
+    );
+    expect(cells[0].textContent).toContain('Grüße | x');
+    expect(cells[1].querySelector('.jp-HpcQueue-state')!.textContent).toBe(
+      'PENDING'
+    );
+    expect(cells[1].querySelector('.jp-HpcQueue-status')!.textContent).toBe(
+      'other jobs are ahead of it'
+    );
+    expect(cells[1].textContent).toContain('starts in 2 h');
+    expect(row(base.id).style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
+    const body = container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
+    expect(body.style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
+  });
+
+  it('names the user of others’ jobs, and where a running job runs', () => {
+    render({
+      jobs: [
+        { ...base, id: '9', user: 'bob' },
+        { ...base, id: '10', state: 'RUNNING', reason: '', nodes: 'node3' }
+      ],
+      user: 'alice'
+    });
+    expect(row('9').querySelector('.jp-HpcQueue-user')!.textContent).toBe(
+      'bob'
+    );
+    expect(row('10').querySelector('.jp-HpcQueue-user')).toBeNull();
+    expect(row('10').textContent).toContain('node3');
+  });
+
+  it('leaves the actions to the details: a row only opens its job', () => {
+    const onAction = jest.fn();
+    const onOpen = jest.fn();
+    render({ jobs: manyJobs(2), user: 'alice', onAction, onOpen });
+    expect(row('2').querySelector('button')).toBeNull();
+    React.act(() => row('2').click());
+    expect(onOpen).toHaveBeenCalledWith(expect.objectContaining({ id: '2' }));
+  });
+
+  it('grows into the full table when it is wide enough', () => {
+    render({ jobs: [base], user: 'alice', layout: 'wide' });
+    expect(row(base.id).querySelectorAll('[role="gridcell"]')).toHaveLength(12);
   });
 });
 

@@ -141,6 +141,7 @@ export function JobDetails(props: IJobDetailsProps): JSX.Element {
                 <button
                   key={action}
                   className={`jp-HpcQueue-action jp-mod-${action}`}
+                  aria-label={`${trans(ACTION_LABELS[action])} ${trans('job')} ${job.id}`}
                   onClick={() => onAction(job, action)}
                 >
                   {trans(ACTION_LABELS[action])}

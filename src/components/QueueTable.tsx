@@ -17,6 +17,16 @@ import { Trans } from '../trans';
 /** Rows have one fixed height, so the list can place any of 10,000 rows without measuring. */
 export const ROW_HEIGHT = 26;
 export const HEADER_HEIGHT = 28;
+/** A compact row: two lines (id and name; state and reason or expected start). */
+export const COMPACT_ROW_HEIGHT = 44;
+/** Below this width (px) of the queue, rows are compact; from it on, the full table shows. */
+export const COMPACT_BELOW = 600;
+
+/**
+ * `compact`: two-line rows that fit the sidebar's default width, actions in the details;
+ * `wide`: the table of all columns with the actions in each row.
+ */
+export type QueueLayout = 'compact' | 'wide';
 /** Rows rendered beyond each edge of the viewport, so fast scrolling shows no gap. */
 const OVERSCAN = 8;
 
@@ -34,6 +44,8 @@ export interface IQueueTableProps {
   /** id of the job whose details are open */
   selected?: string | null;
   onOpen?: (job: IJob) => void;
+  /** the layout; by default it follows the queue's width (see COMPACT_BELOW) */
+  layout?: QueueLayout;
 }
 
 interface IColumn {
@@ -61,6 +73,8 @@ function cellClass(column: IColumn): string {
 }
 
 interface IRowProps {
+  compact: boolean;
+  user: string | null;
   job: IJob;
   index: number;
   top: number;
@@ -80,7 +94,7 @@ function jobCells(job: IJob, now: number, trans: Trans): React.ReactNode[] {
   const where = whereText(job);
   const start = expectedStartText(job, now, trans);
   return [
-    job.id,
+    <span title={job.id}>{job.id}</span>,
     <span title={job.name}>{job.name}</span>,
     job.user,
     job.partition,
@@ -112,24 +126,114 @@ function jobCells(job: IJob, now: number, trans: Trans): React.ReactNode[] {
   ];
 }
 
+/**
+ * What a compact row's second line says after the state: why a job waits and when it is
+ * expected to start, or how long it has run and where.
+ */
+export function compactStatus(
+  job: IJob,
+  now: number,
+  trans: Trans
+): { main: string; more: string } {
+  if (job.state === 'PENDING') {
+    const start = expectedStartText(job, now, trans);
+    return {
+      main: describeReason(job.reason),
+      more: start ? `${trans('starts')} ${start}` : ''
+    };
+  }
+  return job.nodes
+    ? { main: timeText(job, now), more: job.nodes }
+    : { main: whereText(job) || timeText(job, now), more: '' };
+}
+
+/** One job in two lines: id and name (and user when not the viewer), state and status. */
+function CompactCells(props: {
+  job: IJob;
+  now: number;
+  trans: Trans;
+  user: string | null;
+}): JSX.Element {
+  const { job, now, trans, user } = props;
+  const { main, more } = compactStatus(job, now, trans);
+  return (
+    <>
+      <div role="gridcell" className="jp-HpcQueue-line">
+        <span className="jp-HpcQueue-id" title={job.id}>
+          {job.id}
+        </span>
+        <span className="jp-HpcQueue-name" title={job.name}>
+          {job.name}
+        </span>
+        {job.user !== user ? (
+          <span className="jp-HpcQueue-user">{job.user}</span>
+        ) : null}
+      </div>
+      <div role="gridcell" className="jp-HpcQueue-line">
+        <span className={`jp-HpcQueue-state jp-mod-${stateClass(job.state)}`}>
+          {job.state}
+        </span>
+        <span
+          className="jp-HpcQueue-status"
+          title={
+            job.reason && job.state === 'PENDING'
+              ? `${main} (${job.reason})`
+              : main
+          }
+        >
+          {main}
+        </span>
+        {more ? (
+          <span className="jp-HpcQueue-more" title={more}>
+            · {more}
+          </span>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
 /** One job. */
 function QueueRowView(props: IRowProps): JSX.Element {
   const { job, index, top, now, trans, canAct, onAction, selected } = props;
+  const { compact } = props;
+  const className =
+    `jp-HpcQueue-row jp-mod-${stateClass(job.state)}` +
+    (compact ? ' jp-mod-compact' : ' jp-HpcQueue-cols') +
+    (selected ? ' jp-mod-selected' : '');
+  const rowProps = {
+    role: 'row',
+    'aria-rowindex': index + 2,
+    'aria-selected': selected,
+    'data-job-id': job.id,
+    'data-index': index,
+    tabIndex: props.tabbable ? 0 : -1,
+    className,
+    style: {
+      height: compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT,
+      transform: `translateY(${top}px)`
+    },
+    // a click focuses the row without scrolling the table sideways (the id stays in view)
+    onMouseDown: (event: React.MouseEvent<HTMLDivElement>) => {
+      if (!(event.target as HTMLElement).closest('button')) {
+        event.preventDefault();
+        event.currentTarget.focus({ preventScroll: true });
+      }
+    },
+    onClick: () => props.onOpen(index),
+    onKeyDown: (event: React.KeyboardEvent) => props.onKey(event, index),
+    onFocus: () => props.onFocusRow(index)
+  };
+  if (compact) {
+    return (
+      <div {...rowProps}>
+        <CompactCells job={job} now={now} trans={trans} user={props.user} />
+      </div>
+    );
+  }
   const cells = jobCells(job, now, trans);
   return (
-    <div
-      role="row"
-      aria-rowindex={index + 2}
-      aria-selected={selected}
-      data-job-id={job.id}
-      data-index={index}
-      tabIndex={props.tabbable ? 0 : -1}
-      className={`jp-HpcQueue-row jp-HpcQueue-cols jp-mod-${stateClass(job.state)}${selected ? ' jp-mod-selected' : ''}`}
-      style={{ height: ROW_HEIGHT, transform: `translateY(${top}px)` }}
-      onClick={() => props.onOpen(index)}
-      onKeyDown={event => props.onKey(event, index)}
-      onFocus={() => props.onFocusRow(index)}
-    >
+    <div {...rowProps}>
       {COLUMNS.map((column, i) => (
         <div key={column.key} role="gridcell" className={cellClass(column)}>
           {cells[i]}
@@ -198,20 +302,56 @@ function SortHeader(props: {
  * which only those in view (plus a few) are in the DOM. One row at a time is in the tab order;
  * arrow keys, Page Up/Down, Home and End move between rows, Enter opens a job's details.
  */
+/**
+ * The layout for the scroll viewport's width, followed as it changes. Until the width is
+ * known (not laid out yet, or hidden) the last layout stays.
+ */
+function useLayout(
+  ref: React.RefObject<HTMLElement>,
+  fixed: QueueLayout | undefined
+): QueueLayout {
+  const [layout, setLayout] = React.useState<QueueLayout>(fixed ?? 'wide');
+  React.useLayoutEffect(() => {
+    const element = ref.current;
+    if (fixed || !element) {
+      return;
+    }
+    const follow = () => {
+      const width = element.clientWidth;
+      if (width > 0) {
+        setLayout(width < COMPACT_BELOW ? 'compact' : 'wide');
+      }
+    };
+    follow();
+    if (typeof ResizeObserver === 'undefined') {
+      return;
+    }
+    const observer = new ResizeObserver(follow);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [ref, fixed]);
+  return fixed ?? layout;
+}
+
 export function QueueTable(props: IQueueTableProps): JSX.Element {
   const { jobs, now, trans, user, onAction, sort, onSort, selected, onOpen } =
     props;
   const scrollRef = React.useRef<HTMLDivElement>(null);
+  const compact = useLayout(scrollRef, props.layout) === 'compact';
+  const rowHeight = compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
+  const headerHeight = compact ? 0 : HEADER_HEIGHT;
   // Items are keyed by index (the default): with fixed heights nothing is measured per job, and
   // a delta that keeps the count does not make the virtualizer rebuild its 10,000 offsets.
   const virtualizer = useVirtualizer({
     count: jobs.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: OVERSCAN,
-    scrollMargin: HEADER_HEIGHT,
-    scrollPaddingStart: HEADER_HEIGHT
+    scrollMargin: headerHeight,
+    scrollPaddingStart: headerHeight
   });
+  // a new row height invalidates every offset
+  React.useLayoutEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
   const [active, setActive] = React.useState(0);
   const focusRequest = React.useRef<number | null>(null);
 
@@ -235,7 +375,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       const page = Math.max(
         1,
         Math.floor(
-          ((scrollRef.current?.clientHeight ?? 0) - HEADER_HEIGHT) / ROW_HEIGHT
+          ((scrollRef.current?.clientHeight ?? 0) - headerHeight) / rowHeight
         ) - 1
       );
       const targets: Record<string, number> = {
@@ -261,7 +401,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       focusRequest.current = next;
       virtualizer.scrollToIndex(next);
     },
-    [open, virtualizer]
+    [open, virtualizer, headerHeight, rowHeight]
   );
 
   // Focus the row the keyboard moved to once it is rendered.
@@ -291,17 +431,17 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   return (
     <div className="jp-HpcQueue-scroll" ref={scrollRef}>
       <div
-        className="jp-HpcQueue-table"
+        className={`jp-HpcQueue-table${compact ? ' jp-mod-compact' : ''}`}
         role="grid"
         aria-label={trans('Job queue')}
         aria-rowcount={jobs.length + 1}
-        aria-colcount={COLUMNS.length + 1}
+        aria-colcount={compact ? 2 : COLUMNS.length + 1}
       >
         <div
           role="row"
           aria-rowindex={1}
-          className="jp-HpcQueue-header jp-HpcQueue-cols"
-          style={{ height: HEADER_HEIGHT }}
+          className={`jp-HpcQueue-header jp-HpcQueue-cols${compact ? ' jp-HpcQueue-srOnly' : ''}`}
+          style={{ height: headerHeight || undefined }}
         >
           {COLUMNS.map(column => (
             <SortHeader
@@ -312,7 +452,10 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
               trans={trans}
             />
           ))}
-          <div role="columnheader" className="jp-HpcQueue-cell">
+          <div
+            role="columnheader"
+            className="jp-HpcQueue-cell jp-HpcQueue-actions"
+          >
             <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
           </div>
         </div>
@@ -328,7 +471,9 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
                 key={job.id}
                 job={job}
                 index={item.index}
-                top={item.start - HEADER_HEIGHT}
+                top={item.start - headerHeight}
+                compact={compact}
+                user={user}
                 now={now}
                 trans={trans}
                 canAct={canAct(job)}

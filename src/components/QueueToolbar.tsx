@@ -100,6 +100,16 @@ export function QueueToolbar(props: IQueueToolbarProps): JSX.Element {
           value={filter.text}
           onChange={event => onFilter({ ...filter, text: event.target.value })}
         />
+        {filtered ? (
+          <button
+            className="jp-HpcQueue-clearFilter"
+            onClick={() => onFilter(NO_FILTER)}
+            title={trans('Clear the filters')}
+            aria-label={trans('Clear the filters')}
+          >
+            ×
+          </button>
+        ) : null}
         <select
           className="jp-mod-styled jp-HpcQueue-filterState"
           aria-label={trans('Job state')}
@@ -129,16 +139,6 @@ export function QueueToolbar(props: IQueueToolbarProps): JSX.Element {
             </option>
           ))}
         </select>
-        {filtered ? (
-          <button
-            className="jp-HpcQueue-clearFilter"
-            onClick={() => onFilter(NO_FILTER)}
-            title={trans('Clear the filters')}
-            aria-label={trans('Clear the filters')}
-          >
-            ×
-          </button>
-        ) : null}
       </div>
     </div>
   );

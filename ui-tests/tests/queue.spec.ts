@@ -98,7 +98,7 @@ test.describe('HPC panel queue', () => {
     }
   });
 
-  test('holds, releases and cancels my job with the row buttons', async ({
+  test('holds, releases and cancels my job from its details', async ({
     page
   }) => {
     const id = sbatch([
@@ -115,11 +115,15 @@ test.describe('HPC panel queue', () => {
     const row = await jobRow(page, id);
     try {
       await expect(row).toContainText('PENDING', { timeout: 20_000 });
-      await row.getByRole('button', { name: `Hold job ${id}` }).click();
+      await row.click();
+      const details = page.getByRole('region', {
+        name: `Details of job ${id}`
+      });
+      await details.getByRole('button', { name: `Hold job ${id}` }).click();
       await expect(row).toContainText('held by you', { timeout: 10_000 });
-      await row.getByRole('button', { name: `Release job ${id}` }).click();
+      await details.getByRole('button', { name: `Release job ${id}` }).click();
       await expect(row).not.toContainText('held by you', { timeout: 10_000 });
-      await row.getByRole('button', { name: `Cancel job ${id}` }).click();
+      await details.getByRole('button', { name: `Cancel job ${id}` }).click();
       const dialog = page.locator('.jp-Dialog');
       await expect(dialog).toContainText(`Cancel job ${id}`);
       await dialog.getByRole('button', { name: 'Cancel job' }).click();
@@ -130,6 +134,52 @@ test.describe('HPC panel queue', () => {
       } catch {
         // already gone
       }
+    }
+  });
+
+  test('a wide sidebar shows the full table, with the actions in each row', async ({
+    page
+  }) => {
+    const id = sbatch([
+      '--hold',
+      '-p',
+      'debug',
+      '-J',
+      'wide test',
+      '-t',
+      '5',
+      '--wrap',
+      'sleep 60'
+    ]);
+    try {
+      await page.sidebar.setWidth(1000); // as wide as the window lets it
+      const row = await jobRow(page, id);
+      await expect(row).toContainText('PENDING', { timeout: 20_000 });
+      await expect(row.getByRole('gridcell')).toHaveCount(12);
+      // a held job shows both of its actions whole
+      for (const action of ['Release', 'Cancel']) {
+        const button = row.getByRole('button', { name: `${action} job ${id}` });
+        await expect(button).toHaveText(action);
+        const [scroll, client] = await button.evaluate(e => [
+          e.scrollWidth,
+          e.clientWidth
+        ]);
+        expect(scroll).toBeLessThanOrEqual(client);
+        await expect(button).toBeInViewport({ ratio: 1 });
+      }
+      // scrolled sideways and clicked, the job id stays in view
+      const scroll = page.locator('.jp-HpcQueue-scroll');
+      await page.sidebar.setWidth(700);
+      await scroll.evaluate(e => (e.scrollLeft = e.scrollWidth));
+      await row.locator('.jp-HpcQueue-id').click();
+      await expect(row.locator('.jp-HpcQueue-id')).toBeInViewport({
+        ratio: 1
+      });
+      const box = (await row.locator('.jp-HpcQueue-id').boundingBox())!;
+      const frame = (await scroll.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(frame.x - 0.5);
+    } finally {
+      execFileSync('scancel', [id]);
     }
   });
   test('filters the queue, sorts it and opens a job’s details', async ({
@@ -183,6 +233,8 @@ test.describe('HPC panel queue', () => {
 
       await page.getByRole('button', { name: 'Clear the filters' }).click();
       await expect(text).toHaveValue('');
+      // sorting is in the full table's column headers
+      await page.sidebar.setWidth(800);
       const header = page.getByRole('columnheader', { name: 'Job' });
       await header.getByRole('button').click();
       await expect(header).toHaveAttribute('aria-sort', 'ascending');
