@@ -3,6 +3,7 @@ import { Root, createRoot } from 'react-dom/client';
 
 import { IJob, IStatus } from '../api';
 import { jobFields } from '../components/JobDetails';
+import { expectedStartText, whereText } from '../components/jobText';
 import { IHpcModel } from '../tokens';
 import {
   DEFAULT_QUEUE_VIEW,
@@ -174,7 +175,7 @@ describe('jobFields', () => {
     expect(f['Partition']).toBe('batch');
     expect(f['State']).toBe('PENDING');
     expect(f['Waiting because']).toBe('other jobs are ahead of it (Priority)');
-    expect(f['Expected start']).toBe('in 2 h · 2026-11-25 14:00:00');
+    expect(f['Expected start']).toBe('in 2 h (14:00) · 2026-11-25 14:00:00');
     expect(f['Submitted']).toBe('2026-11-25 12:00:00 (now)');
     expect(f['Time limit']).toBe('1-00:00:00');
     expect(f['Nodes requested']).toBe('1');
@@ -184,6 +185,25 @@ describe('jobFields', () => {
     expect(f['Priority']).toBe('1');
     expect(f['Array']).toBe('task [1-5%2] of array job 123');
     expect(f['Elapsed']).toBeUndefined();
+  });
+
+  it('gives a held job no start time: it starts when released', () => {
+    const held = { ...baseJob, reason: 'JobHeldUser' };
+    const f = fields(held);
+    expect(f['Waiting because']).toBe('held by you (JobHeldUser)');
+    expect(f['Expected start']).toBe('when you release it');
+    expect(expectedStartText(held, now, t => t)).toBe('');
+  });
+
+  it('says a job just released waits for the scheduler, not nothing', () => {
+    const released = { ...baseJob, reason: 'None' };
+    expect(fields(released)['Waiting because']).toBe(
+      'waiting for the scheduler to consider it (None)'
+    );
+    expect(whereText(released)).toBe(
+      'waiting for the scheduler to consider it'
+    );
+    expect(whereText({ ...released, state: 'COMPLETING' })).toBe('');
   });
 
   it('shows where and how long a running job runs, and het components', () => {

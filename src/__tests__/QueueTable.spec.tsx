@@ -235,10 +235,19 @@ describe('QueueTable at the sidebar’s default width', () => {
     expect(cells[1].querySelector('.jp-HpcQueue-status')!.textContent).toBe(
       'other jobs are ahead of it'
     );
-    expect(cells[1].textContent).toContain('starts in 2 h');
+    expect(cells[1].textContent).toContain('starts in 2 h (14:00)');
     expect(row(base.id).style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
     const body = container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
     expect(body.style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
+  });
+
+  it('shows a held job as held, without an expected start', () => {
+    render({ jobs: [{ ...base, reason: 'JobHeldUser' }], user: 'alice' });
+    const r = row(base.id);
+    expect(r.querySelector('.jp-HpcQueue-status')!.textContent).toBe(
+      'held by you'
+    );
+    expect(r.textContent).not.toContain('starts');
   });
 
   it('names the user of others’ jobs, and where a running job runs', () => {

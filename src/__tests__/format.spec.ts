@@ -40,7 +40,10 @@ describe('describeReason', () => {
   it('says known tokens in words', () => {
     expect(describeReason('Priority')).toBe('other jobs are ahead of it');
     expect(describeReason('Resources')).toBe('waiting for free nodes');
-    expect(describeReason('None')).toBe('');
+    // a pending job just released (or submitted) has no reason until the next pass
+    expect(describeReason('None')).toBe(
+      'waiting for the scheduler to consider it'
+    );
     expect(describeReason('')).toBe('');
   });
   it('keeps unknown tokens readable instead of dropping them', () => {

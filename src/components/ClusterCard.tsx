@@ -1,7 +1,12 @@
 import * as React from 'react';
 
 import { ICluster, IClusterWorker } from '../api';
-import { describeReason, formatDuration, relativeTime } from './format';
+import {
+  describeReason,
+  formatDuration,
+  relativeTime,
+  startsAt
+} from './format';
 import { PatienceLine } from './PatienceLine';
 import { Trans } from '../trans';
 
@@ -87,8 +92,10 @@ function WorkerRows(props: {
             w.state === 'PENDING'
               ? [
                   describeReason(w.reason),
-                  Number.isFinite(start)
-                    ? `${trans('starts')} ${relativeTime(start, now)}`
+                  Number.isFinite(start) && !w.reason.startsWith('JobHeld')
+                    ? start <= now
+                      ? `${trans('starts')} ${trans('soon')}`
+                      : `${trans('starts')} ${startsAt(start, now)}`
                     : ''
                 ]
                   .filter(Boolean)

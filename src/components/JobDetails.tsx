@@ -15,6 +15,7 @@ import {
   elapsedNow,
   expectedStartText,
   hetComponent,
+  isHeld,
   jobActions,
   parseTime
 } from './jobText';
@@ -49,14 +50,12 @@ export function jobFields(
   const gpus = gpuCount(job.gres);
   const het = hetComponent(job.id);
   const reason =
-    job.reason && job.reason !== 'None'
+    job.reason && (pending || job.reason !== 'None')
       ? `${describeReason(job.reason) || job.reason} (${job.reason})`
       : '';
-  const start = pending
-    ? [expectedStartText(job, now, trans), absoluteTime(job.start_time)].filter(
-        Boolean
-      )
-    : [];
+  const estimate = expectedStartText(job, now, trans);
+  const start =
+    pending && estimate ? [estimate, absoluteTime(job.start_time)] : [];
   const fields: [string, string][] = [
     [trans('Name'), job.name],
     [trans('User'), job.user],
@@ -68,7 +67,9 @@ export function jobFields(
       pending
         ? start.length > 0
           ? start.join(' · ')
-          : trans('not estimated yet')
+          : isHeld(job)
+            ? trans('when you release it')
+            : trans('not estimated yet')
         : ''
     ],
     [trans('Started'), pending ? '' : when(job.start_time, now)],

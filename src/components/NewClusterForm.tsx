@@ -7,7 +7,7 @@ import {
   IProfileField,
   IStartEstimate
 } from '../api';
-import { formatDuration } from './format';
+import { startsAt } from './format';
 import { Trans } from '../trans';
 
 export interface INewClusterFormProps {
@@ -41,21 +41,55 @@ export interface ICreateOptions {
 /** Minutes a worker job may wait before patience resubmits it, as offered in the form. */
 export const PATIENCE_MINUTES = 5;
 
-/** "now", "in 19 min", or why Slurm could not place it. */
-export function startText(estimate: IStartEstimate, trans: Trans): string {
+/** "starts now", "starts in 19 min (08:37)", or why Slurm could not place it. */
+export function startText(
+  estimate: IStartEstimate,
+  trans: Trans,
+  now: number = Date.now()
+): string {
+  const at = (wait: number) => startsAt(now + Math.round(wait) * 1000, now);
   if (estimate.all_wait_s === null) {
     if (estimate.first_wait_s !== null) {
       const first =
-        estimate.first_wait_s < 60
-          ? trans('now')
-          : `${trans('in')} ${formatDuration(Math.round(estimate.first_wait_s))}`;
+        estimate.first_wait_s < 60 ? trans('now') : at(estimate.first_wait_s);
       return `${trans('first worker starts')} ${first}`;
     }
     return estimate.error ?? trans('Slurm cannot place this');
   }
   return estimate.all_wait_s < 60
     ? trans('starts now')
-    : `${trans('starts in')} ${formatDuration(Math.round(estimate.all_wait_s))}`;
+    : `${trans('starts')} ${at(estimate.all_wait_s)}`;
+}
+
+/** The profile as set is this estimate: its overrides are none or the form's own. */
+function isAsSet(
+  estimate: IStartEstimate,
+  overrides: Record<string, string | number>
+): boolean {
+  return (
+    Object.keys(estimate.overrides).length === 0 ||
+    JSON.stringify(estimate.overrides) === JSON.stringify(overrides)
+  );
+}
+
+/** Seconds until all workers of an estimate start; Infinity when Slurm cannot place them. */
+function allWait(estimate: IStartEstimate): number {
+  return estimate.all_wait_s ?? Infinity;
+}
+
+/**
+ * The estimates worth showing: the shape as set, and only those other shapes that start
+ * sooner than it (a suggestion no sooner than what is set is no suggestion).
+ */
+export function usefulEstimates(
+  estimates: readonly IStartEstimate[],
+  overrides: Record<string, string | number>
+): IStartEstimate[] {
+  const asSet = estimates.find(e => isAsSet(e, overrides));
+  if (!asSet) {
+    return [...estimates];
+  }
+  return estimates.filter(e => e === asSet || allWait(e) < allWait(asSet));
 }
 
 /** "2 × 4 cores, 00:30:00 in debug" (jobs: the estimate's own count, else the one given) */
@@ -232,15 +266,14 @@ export function NewClusterForm(props: INewClusterFormProps): JSX.Element {
               className="jp-HpcNewCluster-estimates"
               aria-label={trans('Start estimates')}
             >
-              {advice.estimates.map((e, i) => (
+              {usefulEstimates(advice.estimates, overrides).map((e, i) => (
                 <li
                   key={i}
                   title={[e.why, e.basis].filter(Boolean).join(' · ')}
                 >
                   <span>{shapeText(e, advice.jobs, trans)}</span>
                   <b>{startText(e, trans)}</b>
-                  {Object.keys(e.overrides).length > 0 &&
-                  JSON.stringify(e.overrides) !== JSON.stringify(overrides) ? (
+                  {!isAsSet(e, overrides) ? (
                     <button
                       type="button"
                       onClick={() => {

@@ -78,7 +78,8 @@ const REASONS: Record<string, string> = {
   Nodes_required_for_job_are_DOWN: 'needed nodes are down',
   'Nodes_required_for_job_are_DOWN,_DRAINED_or_reserved_for_jobs_in_higher_priority_partitions':
     'needed nodes are down, drained or reserved',
-  None: ''
+  // pending with no reason yet: the scheduler has not looked at it since it changed
+  None: 'waiting for the scheduler to consider it'
 };
 
 /** A pending reason token in plain words; unknown tokens are shown readable, never dropped. */
@@ -111,6 +112,30 @@ export function relativeTime(when: number, now: number): string {
     text = `${Math.round(abs / 86400)} d`;
   }
   return delta > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/**
+ * A time of day as a person reads it next to "in 21 min": "08:37" today, "Tue 08:37" within
+ * a week, "Dec 3 08:37" later (browser time zone).
+ */
+export function clockTime(when: number, now: number): string {
+  const d = new Date(when);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) {
+    return clock;
+  }
+  const days = (when - now) / 86400_000;
+  if (days > 0 && days < 6) {
+    return `${d.toLocaleDateString('en', { weekday: 'short' })} ${clock}`;
+  }
+  return `${d.toLocaleDateString('en', { month: 'short', day: 'numeric' })} ${clock}`;
+}
+
+/** A time to come as "in 21 min (08:37)": the wait and the clock time it ends. */
+export function startsAt(when: number, now: number): string {
+  return `${relativeTime(when, now)} (${clockTime(when, now)})`;
 }
 
 /** Lower-case state class name for styling, e.g. "RUNNING" -> "running". */

@@ -2,15 +2,13 @@
  * A job's fields as the queue and its details show them; pure functions of a job and the clock.
  */
 import { IJob, JobAction } from '../api';
-import { describeReason, formatDuration, relativeTime } from './format';
+import { describeReason, formatDuration, startsAt } from './format';
 import { Trans } from '../trans';
 
 /** The actions that make sense for a job in its current state. */
 export function jobActions(job: IJob): JobAction[] {
   if (job.state === 'PENDING') {
-    return job.reason.startsWith('JobHeld')
-      ? ['release', 'cancel']
-      : ['hold', 'cancel'];
+    return isHeld(job) ? ['release', 'cancel'] : ['hold', 'cancel'];
   }
   if (['RUNNING', 'SUSPENDED', 'CONFIGURING', 'REQUEUED'].includes(job.state)) {
     return ['cancel'];
@@ -50,13 +48,21 @@ export function parseTime(iso: string | null): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
-/** The scheduler's estimated start of a pending job as "in 2 h"; '' when it has none. */
+/** The job is held (by its user or an administrator): it starts when released, not before. */
+export function isHeld(job: IJob): boolean {
+  return job.state === 'PENDING' && job.reason.startsWith('JobHeld');
+}
+
+/**
+ * The scheduler's estimated start of a pending job as "in 2 h (14:00)"; '' when it has none
+ * or the job is held (the scheduler's figure for a held job is no start at all).
+ */
 export function expectedStartText(
   job: IJob,
   now: number,
   trans: Trans
 ): string {
-  if (job.state !== 'PENDING') {
+  if (job.state !== 'PENDING' || isHeld(job)) {
     return '';
   }
   const start = parseTime(job.start_time);
@@ -64,13 +70,16 @@ export function expectedStartText(
     return '';
   }
   // an estimate that has passed means "at the next scheduling pass", not "ago"
-  return start <= now ? trans('soon') : relativeTime(start, now);
+  return start <= now ? trans('soon') : startsAt(start, now);
 }
 
 /** Where a job runs, or why it waits, in words. */
 export function whereText(job: IJob): string {
-  if (job.state === 'PENDING' || !job.nodes) {
+  if (job.state === 'PENDING') {
     return describeReason(job.reason);
+  }
+  if (!job.nodes) {
+    return job.reason === 'None' ? '' : describeReason(job.reason);
   }
   return job.nodes;
 }

@@ -121,8 +121,13 @@ test.describe('HPC panel queue', () => {
       });
       await details.getByRole('button', { name: `Hold job ${id}` }).click();
       await expect(row).toContainText('held by you', { timeout: 10_000 });
+      // held, it starts when released: no expected start in the row or the details
+      await expect(row).not.toContainText('starts');
+      await expect(details).toContainText('when you release it');
       await details.getByRole('button', { name: `Release job ${id}` }).click();
       await expect(row).not.toContainText('held by you', { timeout: 10_000 });
+      // released, it says why it waits at once (never a blank reason)
+      await expect(row.locator('.jp-HpcQueue-status')).toHaveText(/\S/);
       await details.getByRole('button', { name: `Cancel job ${id}` }).click();
       const dialog = page.locator('.jp-Dialog');
       await expect(dialog).toContainText(`Cancel job ${id}`);
