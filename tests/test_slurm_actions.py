@@ -21,7 +21,7 @@ import pytest
 from sandbox import cancel, require_slurm, submit, unreachable_conf, wait_for
 
 from hpc_lab_ext import runner
-from hpc_lab_ext.errors import CommandFailed, NotFound, SchedulerUnavailable
+from hpc_lab_ext.errors import CommandFailed, Conflict, NotFound, SchedulerUnavailable
 from hpc_lab_ext.models import Job
 from hpc_lab_ext.scheduler import slurm as slurm_module
 from hpc_lab_ext.scheduler.slurm import SlurmBackend
@@ -146,15 +146,18 @@ def test_release_of_a_job_that_is_not_held_is_accepted(backend: SlurmBackend, su
 
 
 @pytest.mark.usefixtures("as_alice")
-def test_hold_of_a_running_job_is_accepted_by_slurm(backend: SlurmBackend, submitted: list[str]) -> None:
-    # Slurm 22.05 does not refuse: it sets priority 0 (JobHeldUser) and the job keeps running.
+def test_hold_of_a_running_job_is_refused_and_leaves_no_held_mark(
+    backend: SlurmBackend, submitted: list[str]
+) -> None:
+    # Slurm 22.05 does not refuse: it sets priority 0 (JobHeldUser) and the job keeps running, so
+    # a hold sent just after the job started (the panel's snapshot still said pending) used to
+    # leave a RUNNING job "held by you". The backend releases it again and says why.
     job_id = sub(submitted, ["-p", "debug", "-c", "1"])
     wait_state(job_id, "RUNNING")
-    act(backend, job_id, "hold")
-    held = wait_state(job_id, "RUNNING", "JobHeldUser")
-    assert held.priority == 0
-    act(backend, job_id, "release")
-    wait_state(job_id, "RUNNING", "")
+    with pytest.raises(Conflict, match=f"job {job_id} started before it could be held: it is running"):
+        act(backend, job_id, "hold")
+    running = wait_state(job_id, "RUNNING", "")
+    assert running.priority != 0
 
 
 @pytest.mark.usefixtures("as_alice")

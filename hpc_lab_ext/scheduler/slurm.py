@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from ..errors import CommandFailed, NotFound, SchedulerUnavailable
+from ..errors import CommandFailed, Conflict, NotFound, SchedulerUnavailable
 from ..jobids import validate_job_id
 from ..models import Job, Node, Partition
 from ..runner import Result, command_exists, run
@@ -147,6 +147,18 @@ class SlurmBackend(SchedulerBackend):
         """The controller's running configuration (`scontrol show config`) as Key -> value."""
         return parse_config((await self._run(CONFIG_ARGV)).stdout)
 
+    async def _undo_late_hold(self, job_id: str) -> None:
+        """Slurm accepts a hold on a job that has already started: it changes nothing but the job's
+        reason ("held"). A job that started between the last poll and the hold is released again
+        and the hold refused, so its details never say RUNNING and "held by you"."""
+        result = await run(("squeue", "--noheader", "-j", job_id, "-o", "%T"), timeout=self.command_timeout)
+        states = {line.strip() for line in result.stdout.splitlines() if line.strip()}
+        if not states or "PENDING" in states:
+            return  # held (an array's started tasks keep only a harmless mark), or already gone
+        await run([*_ACTION_ARGV["release"], job_id], timeout=self.command_timeout)
+        state = sorted(states)[0].lower()
+        raise Conflict(f"job {job_id} started before it could be held: it is {state} (cancel it to stop it)")
+
     async def job_action(self, job_id: str, action: str) -> None:
         if action not in JOB_ACTIONS:
             raise ValueError(f"unknown job action {action!r}; expected one of {', '.join(JOB_ACTIONS)}")
@@ -155,6 +167,8 @@ class SlurmBackend(SchedulerBackend):
         result = await run(argv, timeout=self.command_timeout)
         errors = _error_lines(result)
         if not errors:
+            if action == "hold":
+                await self._undo_late_hold(argv[-1])
             return
         reason = slurm_reason(errors[0])
         if _UNREACHABLE.search(reason):
