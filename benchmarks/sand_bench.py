@@ -6,7 +6,9 @@ benchmark (re)starts with the backfill settings it needs (never the `main` or `t
            node3-4 busy for 4 minutes;
   site     instance `bench2`: a typical site's (bf_interval=30, bf_resolution=60), busy for 10.
 Each trial waits until a random second of the minute, then makes the instance busy (node3-4 full,
-a four-node job planned at their end: a gap on node1-2 that only short jobs can use) and:
+a four-node job planned at their end: a gap on node1-2 that only short jobs can use), waits a
+random part of one backfill interval (the plan comes from a cycle; a person asks at any moment of
+the next one) and:
   - advisor: asks the advisor (at the instance's own planning settings) for N workers of the
     "habit" profile, creates the cluster in the shape it suggests and scales it to the suggested
     number of jobs; measured: seconds from the request to the first worker job running (Slurm's
@@ -195,8 +197,11 @@ async def one_trial(v: Variant, workers: int, log_dir: Path) -> Trial:
     try:
         wide = timestamp(job_field(ids[-1], "%S")) or 0.0
         trial.wide_second = wide % 60
-        snapshot = await poller.refresh(urgent=True)
         planning = await read_planning(manager.backend)
+        # The wide job was just planned by a backfill cycle: ask at a random moment of the next
+        # interval, as a person would, not right after a cycle.
+        await asyncio.sleep(random.uniform(0, planning.interval_s))
+        snapshot = await poller.refresh(urgent=True)
         asked = time.time()
         advice = await advise(HABIT, {}, workers, snapshot, POLICY, planning)
         chosen = advice.estimates[0]
