@@ -25,7 +25,7 @@ plot for --stare seconds, compute again; clusters side by side, one per --idle-t
 release after that many seconds) and one without release.
 
 Usage: python benchmarks/sand_bench.py [--variant both|default|site] [--trials 10] [--workers 4]
-       [--idle [--stare 900] [--idle-timeout 600[,120,...]]]
+       [--idle [--stare 900] [--idle-timeout 600[,120,...]]]      (--trials 0 --idle: part 2 only)
 "both" runs the two variants side by side (a process each) and takes about 25 minutes.
 """
 
@@ -351,7 +351,9 @@ async def part_two(stare: float, idle_timeouts: list[float]) -> None:
 async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
-    if args.variant == "both":
+    if args.trials <= 0:
+        pass  # part 2 only
+    elif args.variant == "both":
         # side by side, a process each: each points SLURM_CONF at its own instance
         argv = [sys.executable, __file__, "--trials", str(args.trials), "--workers", str(args.workers)]
         procs = [
@@ -369,6 +371,7 @@ async def main(args: argparse.Namespace) -> None:
     else:
         await run_variant(VARIANTS[args.variant], args.trials, args.workers)
     if args.idle:
+        use_instance(VARIANTS["default"])  # never the main sandbox
         await part_two(args.stare, [float(t) for t in args.idle_timeout.split(",")])
 
 
