@@ -5,6 +5,7 @@ import { INode, IPartition } from '../api';
 import {
   NodeHeatmap,
   nodeFraction,
+  nodeUse,
   nodeHealth
 } from '../components/NodeHeatmap';
 
@@ -96,6 +97,27 @@ describe('NodeHeatmap', () => {
   it('shows drained nodes with their reason on hover', () => {
     expect(html).toContain('jp-mod-drain');
     expect(html).toContain('node2: drained (maintenance)');
+  });
+
+  it('writes used/total on each tile and explains the shades', () => {
+    const use = (name: string) => {
+      const cell = new DOMParser()
+        .parseFromString(html, 'text/html')
+        .querySelector(`[data-node="${name}"]`)!;
+      return cell.querySelector('.jp-HpcNodes-cellUse')?.textContent;
+    };
+    expect(use('node1')).toBe('8/8');
+    expect(use('node3')).toBe('2/8');
+    expect(html).toContain('jp-HpcNodes-legend');
+    expect(html).toContain('all in use');
+    expect(nodeUse(nodes[2], 'gpu')).toBe('2/2');
+    expect(nodeUse(nodes[0], 'gpu')).toBeNull();
+    expect(
+      nodeUse(
+        { ...nodes[0], memory_alloc_mb: 12288, memory_total_mb: 65536 },
+        'memory'
+      )
+    ).toBe('12/64 GB');
   });
 
   it('sums partition cores and GPUs', () => {

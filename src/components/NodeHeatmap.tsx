@@ -25,6 +25,30 @@ export function nodeFraction(node: INode, metric: NodeMetric): number | null {
   return total > 0 ? Math.min(1, used / total) : null;
 }
 
+/**
+ * How much of a node a metric uses, as a tile shows it at a glance: "3/8" cores or GPUs,
+ * "12/64 GB" memory; null when the node has none of it.
+ */
+export function nodeUse(node: INode, metric: NodeMetric): string | null {
+  if (metric === 'memory') {
+    if (node.memory_total_mb <= 0) {
+      return null;
+    }
+    const gb = (mb: number) => {
+      const v = mb / 1024;
+      return v >= 10 || Number.isInteger(v)
+        ? v.toFixed(0)
+        : v.toFixed(1).replace(/\.0$/, '');
+    };
+    return `${gb(node.memory_alloc_mb)}/${gb(node.memory_total_mb)} GB`;
+  }
+  const [used, total] =
+    metric === 'cpu'
+      ? [node.cpus_alloc, node.cpus_total]
+      : [node.gpus_alloc, node.gpus_total];
+  return total > 0 ? `${used}/${total}` : null;
+}
+
 /** Broad state class for a node: the colour family of its badge. */
 export function nodeHealth(state: string): 'ok' | 'drain' | 'down' {
   if (/down|fail|not_responding|unknown/.test(state)) {
@@ -108,6 +132,13 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
           </button>
         ))}
       </div>
+      <div className="jp-HpcNodes-legend" aria-hidden="true">
+        <span>{trans('free')}</span>
+        <span className="jp-HpcNodes-legendScale" />
+        <span>{trans('all in use')}</span>
+        <span className="jp-HpcNodes-legendNone" />
+        <span>{trans('none on the node')}</span>
+      </div>
       {groups.map(({ partition, members }) => {
         const cpusUsed = members.reduce((s, n) => s + n.cpus_alloc, 0);
         const cpusTotal = members.reduce((s, n) => s + n.cpus_total, 0);
@@ -141,6 +172,7 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
                 const shade =
                   fraction === null ? 0 : Math.round(fraction * 100);
                 const label = describeNode(node, trans);
+                const use = nodeUse(node, metric);
                 return (
                   <div
                     key={node.name}
@@ -153,6 +185,9 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
                     aria-label={label}
                   >
                     <span className="jp-HpcNodes-cellName">{node.name}</span>
+                    {use !== null ? (
+                      <span className="jp-HpcNodes-cellUse">{use}</span>
+                    ) : null}
                     {health !== 'ok' ? (
                       <span className={`jp-HpcNodes-badge jp-mod-${health}`}>
                         {node.state}

@@ -130,7 +130,9 @@ test.describe('HPC panel in the dark theme', () => {
       await expect(full).toHaveAttribute('data-fraction', '1.00', {
         timeout: 30_000
       });
-      const labels = page.locator('.jp-HpcNodes-cellName');
+      const labels = page.locator(
+        '.jp-HpcNodes-cellName, .jp-HpcNodes-cellUse'
+      );
       expect(await labels.count()).toBeGreaterThan(0);
       for (const label of await labels.all()) {
         const ratio = await contrast(label);
