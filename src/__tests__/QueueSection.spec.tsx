@@ -181,7 +181,9 @@ describe('jobFields', () => {
     expect(f['Nodes requested']).toBe('1');
     expect(f['CPUs']).toBe('4');
     expect(f['Memory']).toBe('2 GB');
-    expect(f['GRES']).toBe('gpu:a100:2 (2 GPUs)');
+    expect(f['GRES']).toBe('2 GPUs (gpu:a100:2)');
+    expect(fields({ ...baseJob, gres: 'gpu:1' })['GRES']).toBe('1 GPU');
+    expect(fields({ ...baseJob, gres: 'shard:2' })['GRES']).toBe('shard:2');
     expect(f['Priority']).toBe('1');
     expect(f['Array']).toBe('task [1-5%2] of array job 123');
     expect(f['Elapsed']).toBeUndefined();

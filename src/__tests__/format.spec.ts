@@ -20,6 +20,8 @@ describe('formatDuration', () => {
 describe('formatMemory', () => {
   it('scales megabytes', () => {
     expect(formatMemory(512)).toBe('512 MB');
+    // Slurm's common 1000M default reads in the unit of its neighbours
+    expect(formatMemory(1000)).toBe('1 GB');
     expect(formatMemory(1536)).toBe('1.5 GB');
     expect(formatMemory(16000)).toBe('16 GB');
     expect(formatMemory(null)).toBe('—');

@@ -39,6 +39,18 @@ function when(iso: string | null, now: number): string {
   return ms === null ? '' : `${absoluteTime(iso)} (${relativeTime(ms, now)})`;
 }
 
+/**
+ * GPUs in words with the scheduler's GRES string only where it says more: "1 GPU" for
+ * "gpu:1", "2 GPUs (gpu:a100:2)" for a typed request, the string alone without GPUs.
+ */
+export function gresText(gres: string, gpus: number, trans: Trans): string {
+  if (gpus === 0) {
+    return gres;
+  }
+  const count = `${gpus} ${gpus === 1 ? trans('GPU') : trans('GPUs')}`;
+  return gres === `gpu:${gpus}` ? count : `${count} (${gres})`;
+}
+
 /** Every field of a job the scheduler reported, as label and text; empty ones left out. */
 export function jobFields(
   job: IJob,
@@ -93,10 +105,7 @@ export function jobFields(
         ? ''
         : `${formatMemory(job.memory_mb)}${job.memory_per_cpu ? ` ${trans('per CPU')}` : ''}`
     ],
-    [
-      trans('GRES'),
-      job.gres ? `${job.gres}${gpus > 0 ? ` (${gpus} GPUs)` : ''}` : ''
-    ],
+    [trans('GRES'), gresText(job.gres, gpus, trans)],
     [trans('Priority'), job.priority === null ? '' : String(job.priority)],
     [
       trans('Array'),

@@ -30,7 +30,8 @@ export function formatMemory(mb: number | null): string {
   if (mb >= 1024 * 1024) {
     return `${trim(mb / (1024 * 1024))} TB`;
   }
-  if (mb >= 1024) {
+  // from 1000 MB on in GB, so "1000 MB" never stands beside "2 GB"
+  if (mb >= 1000) {
     return `${trim(mb / 1024)} GB`;
   }
   return `${mb} MB`;
