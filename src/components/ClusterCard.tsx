@@ -28,17 +28,40 @@ export interface IClusterCardProps extends IClusterCallbacks {
   trans: Trans;
 }
 
-/** Parts of the progress bar: connected, running (starting up), pending, of requested. */
+/**
+ * Worker counts as the card shows them: parts that add up. The server's counts come from two
+ * sources read at different moments (Dask's connected workers, the scheduler's job states), so
+ * a worker may be connected while its job still reads pending. A connected worker's job runs;
+ * `starting` are running jobs whose worker has not connected yet; `pending` are no more than
+ * the requested workers not yet running.
+ */
+export function shownCounts(cluster: ICluster): {
+  connected: number;
+  starting: number;
+  pending: number;
+  requested: number;
+} {
+  const { requested, pending, running, connected } = cluster.counts;
+  const started = Math.max(running, connected);
+  return {
+    connected,
+    starting: started - connected,
+    pending: Math.max(0, Math.min(pending, requested - started)),
+    requested
+  };
+}
+
+/** Parts of the progress bar: connected, starting up, pending, of requested. */
 export function progressParts(cluster: ICluster): {
   connected: number;
   starting: number;
   pending: number;
 } {
-  const { requested, pending, running, connected } = cluster.counts;
-  const total = Math.max(requested, connected + pending, 1);
+  const { connected, starting, pending, requested } = shownCounts(cluster);
+  const total = Math.max(requested, connected + starting + pending, 1);
   return {
     connected: connected / total,
-    starting: Math.max(0, running - connected) / total,
+    starting: starting / total,
     pending: pending / total
   };
 }
@@ -149,6 +172,7 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
   );
   React.useEffect(() => setTarget(String(requested)), [requested]);
   const parts = progressParts(cluster);
+  const shown = shownCounts(cluster);
   const n = Number(target);
   const validTarget = /^\d+$/.test(target) && n >= 0 && n <= max;
   const scaleTo = (value: number) =>
@@ -201,13 +225,15 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
         data-connected={connected}
       >
         <span>
-          <b>{connected}</b> {trans('connected')}
+          <b>{shown.connected}</b> {trans('connected')}
+        </span>
+        <span
+          title={trans('worker jobs running, their workers not connected yet')}
+        >
+          <b>{shown.starting}</b> {trans('starting')}
         </span>
         <span>
-          <b>{running}</b> {trans('running')}
-        </span>
-        <span>
-          <b>{pending}</b> {trans('pending')}
+          <b>{shown.pending}</b> {trans('pending')}
         </span>
         <span>
           {trans('of')} <b>{requested}</b> {trans('requested')}
