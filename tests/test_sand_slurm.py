@@ -88,13 +88,18 @@ def by_shape(estimates: list[Estimate]) -> dict[tuple[str, int, int], Estimate]:
 async def test_estimates_match_what_slurm_then_does(busy: list[str], box: Box) -> None:
     snapshot = await box.poller.refresh(urgent=True)
     wide_start = ts(job_field(busy[-1], "%S"))
-    advice = await advise(PROFILES["habit"], {}, 2, snapshot, POLICY)
+    from hpc_lab_ext.advisor.planning import read as read_planning
+
+    planning = await read_planning(box.manager.backend)
+    advice = await advise(PROFILES["habit"], {}, 2, snapshot, POLICY, planning)
     estimates = by_shape(advice.estimates)
     habit, best = estimates[("batch", 2, 7200)], advice.estimates[0]
     # The habit would overlap the wide job: it waits until that job has run its hour.
     assert habit.all_wait_s is not None and habit.all_wait_s > 100 * 60, habit
-    # The advice: short workers that end before the wide job starts, so backfill starts them now.
-    assert best.all_wait_s == 0 and best.shape.walltime_s <= wide_start - time.time(), best
+    # The advice: short workers that end before the wide job starts, so backfill starts them at
+    # its next cycle (bf_interval=5 here).
+    assert best.all_wait_s is not None and best.all_wait_s <= planning.interval_s, best
+    assert best.shape.walltime_s <= wide_start - time.time(), best
     assert "backfill" in best.basis
 
     # What Slurm then does with both shapes, submitted for real.
