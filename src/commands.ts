@@ -1,4 +1,5 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import {
   Dialog,
   InputDialog,
@@ -6,7 +7,7 @@ import {
   showDialog
 } from '@jupyterlab/apputils';
 
-import { JobAction } from './api';
+import { IJob, JobAction } from './api';
 import { CommandIDs, IHpcModel } from './tokens';
 import { Trans } from './trans';
 
@@ -19,6 +20,8 @@ export interface ICommandOptions {
   confirmCancel: () => boolean;
   /** a job is being cancelled here (false: the cancel failed), so its end is no news */
   cancelling?: (jobId: string, cancelling: boolean) => void;
+  /** the job whose details are open in the panel: the palette's job commands act on it */
+  selectedJob?: () => IJob | null;
 }
 
 const JOB_COMMANDS: [string, JobAction, string][] = [
@@ -50,11 +53,20 @@ export function addCommands(options: ICommandOptions): void {
   });
 
   for (const [id, action, label] of JOB_COMMANDS) {
+    /** the job a call acts on: the one named in its arguments, else the one open in the panel */
+    const target = (args: ReadonlyPartialJSONObject) =>
+      args.jobId
+        ? { id: args.jobId as string, name: (args.jobName as string) ?? '' }
+        : (options.selectedJob?.() ?? null);
     app.commands.addCommand(id, {
-      label: args =>
-        args.jobId ? `${trans(label)} ${args.jobId}` : trans(label),
+      label: args => {
+        const job = target(args);
+        return job ? `${trans(label)} ${job.id}` : trans(label);
+      },
       execute: async args => {
-        let jobId = args.jobId as string | undefined;
+        const job = target(args);
+        let jobId = job?.id;
+        const jobName = job?.name ?? '';
         if (!jobId) {
           const answer = await InputDialog.getText({
             title: trans(label),
@@ -65,10 +77,20 @@ export function addCommands(options: ICommandOptions): void {
           }
           jobId = answer.value.trim();
         }
+        // someone else's job, as far as the panel knows: say so before asking anything
+        const user = model.status?.user ?? null;
+        const owner = model.jobs.find(j => j.id === jobId)?.user;
+        if (user !== null && owner !== undefined && owner !== user) {
+          Notification.error(
+            `${trans(label)} ${jobId}: ${trans('it belongs to')} ${owner}; ${trans('you can only act on your own jobs')}`,
+            { autoClose: 8000 }
+          );
+          return;
+        }
         if (action === 'cancel' && options.confirmCancel()) {
           const answer = await showDialog({
             title: trans('Cancel job?'),
-            body: `${trans('Cancel job')} ${jobId}${args.jobName ? ` “${args.jobName}”` : ''}? ${trans('Its work is lost.')}`,
+            body: `${trans('Cancel job')} ${jobId}${jobName ? ` “${jobName}”` : ''}? ${trans('Its work is lost.')}`,
             buttons: [
               Dialog.cancelButton({ label: trans('Keep it') }),
               Dialog.warnButton({ label: trans('Cancel job') })

@@ -12,7 +12,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { JobAction, JobScope } from './api';
+import { IJob, JobAction, JobScope } from './api';
 import { addClusterCommands } from './clusterCommands';
 import { addCommands } from './commands';
 import { currentNotebook } from './notebook';
@@ -62,6 +62,8 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     const bundle = (translator ?? nullTranslator).load('hpc_lab_ext');
     const trans = bundleTrans(bundle);
     const model = new HpcModel();
+    // the job whose details are open: what the palette's job commands act on
+    let selectedJob: IJob | null = null;
     const panel = new HpcPanel({
       model,
       trans,
@@ -70,6 +72,9 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
           jobId: job.id,
           jobName: job.name
         }),
+      onSelect: job => {
+        selectedJob = job;
+      },
       renderDask: formRequest => (
         <DaskSection
           model={model}
@@ -144,6 +149,7 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       trans,
       showPanel: () => showPanel(),
       confirmCancel: () => confirmCancel,
+      selectedJob: () => selectedJob,
       cancelling: (jobId, cancelling) => notifier.quiet(jobId, cancelling)
     });
     addClusterCommands({

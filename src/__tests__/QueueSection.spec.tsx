@@ -96,6 +96,33 @@ describe('QueueSection', () => {
     expect(details()).toBeNull();
   });
 
+  it('tells which job is open, for the commands that act on it', () => {
+    const jobs = manyJobs(3);
+    const seen: (string | null)[] = [];
+    React.act(() =>
+      root.render(
+        <QueueSection
+          model={fakeModel(jobs)}
+          trans={t => t}
+          onAction={jest.fn()}
+          onSelect={job => {
+            seen.push(job?.id ?? null);
+          }}
+          view={DEFAULT_QUEUE_VIEW}
+          onView={jest.fn()}
+        />
+      )
+    );
+    React.act(() => row('2').click());
+    expect(details()).not.toBeNull();
+    React.act(() =>
+      details()!
+        .querySelector<HTMLButtonElement>('.jp-HpcQueue-detailsClose')!
+        .click()
+    );
+    expect(seen).toEqual([null, '2', null]);
+  });
+
   it('follows the open job through updates and keeps it when it leaves', () => {
     const jobs = manyJobs(3);
     const model = fakeModel(jobs);

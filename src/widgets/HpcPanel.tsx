@@ -21,6 +21,8 @@ export interface IHpcPanelOptions {
   model: IHpcModel;
   trans: Trans;
   onAction: (job: IJob, action: JobAction) => void;
+  /** the job whose details are open in the queue changed (null: none) */
+  onSelect?: (job: IJob | null) => void;
   /** the Dask section; `formRequest` changes when the new-cluster form should open */
   renderDask?: (formRequest: number) => JSX.Element;
 }
@@ -150,7 +152,7 @@ export class HpcPanel extends ReactWidget {
   }
 
   private _renderSection(): JSX.Element {
-    const { model, trans, onAction, renderDask } = this._options;
+    const { model, trans, onAction, onSelect, renderDask } = this._options;
     switch (this._section) {
       case 'nodes':
         return (
@@ -175,6 +177,7 @@ export class HpcPanel extends ReactWidget {
             model={model}
             trans={trans}
             onAction={onAction}
+            onSelect={onSelect}
             view={this._queueView}
             onView={view => (this.queueView = view)}
           />

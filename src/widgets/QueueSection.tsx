@@ -30,6 +30,8 @@ export interface IQueueSectionProps {
   model: IHpcModel;
   trans: Trans;
   onAction: (job: IJob, action: JobAction) => void;
+  /** the job whose details are open changed (null: none), for commands that act on it */
+  onSelect?: (job: IJob | null) => void;
   view: IQueueViewState;
   onView: (view: IQueueViewState) => void;
 }
@@ -65,7 +67,7 @@ function useSelectedJob(
 
 /** The queue section: reads the model, renders pure components, forwards actions. */
 export function QueueSection(props: IQueueSectionProps): JSX.Element {
-  const { model, trans, onAction, view, onView } = props;
+  const { model, trans, onAction, onSelect, view, onView } = props;
   const now = useNow(5000);
   const [queueView] = React.useState(makeQueueView);
   const jobs = model.jobs;
@@ -76,6 +78,10 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
     [jobs, known]
   );
   const [selected, gone, setSelected] = useSelectedJob(jobs);
+  const open = gone ? null : selected;
+  React.useEffect(() => {
+    onSelect?.(open);
+  }, [open, onSelect]);
   const user = model.status?.user ?? null;
 
   let body: JSX.Element;
