@@ -104,7 +104,7 @@ describe('NodeHeatmap', () => {
       const cell = new DOMParser()
         .parseFromString(html, 'text/html')
         .querySelector(`[data-node="${name}"]`)!;
-      return cell.querySelector('.jp-HpcNodes-cellUse')?.textContent;
+      return cell.getAttribute('data-use');
     };
     expect(use('node1')).toBe('8/8');
     expect(use('node3')).toBe('2/8');

@@ -179,15 +179,13 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
                     className={`jp-HpcNodes-cell jp-mod-${health}${fraction === null ? ' jp-mod-none' : ''}`}
                     data-node={node.name}
                     data-fraction={fraction === null ? '' : fraction.toFixed(2)}
+                    data-use={use ?? undefined}
                     style={{ ['--jp-hpc-fill' as any]: `${shade}%` }}
                     title={label}
                     tabIndex={0}
                     aria-label={label}
                   >
                     <span className="jp-HpcNodes-cellName">{node.name}</span>
-                    {use !== null ? (
-                      <span className="jp-HpcNodes-cellUse">{use}</span>
-                    ) : null}
                     {health !== 'ok' ? (
                       <span className={`jp-HpcNodes-badge jp-mod-${health}`}>
                         {node.state}

@@ -15,9 +15,12 @@ function sbatch(args: string[]): string {
     .split(';')[0];
 }
 
-/** Contrast ratio of an element's text against the first opaque background behind it. */
-async function contrast(element: Locator): Promise<number> {
-  return element.evaluate(e => {
+/**
+ * Contrast ratio of an element's text (or of its ::after) against the first opaque
+ * background behind it.
+ */
+async function contrast(element: Locator, pseudo?: '::after'): Promise<number> {
+  return element.evaluate((e, pseudo) => {
     const parse = (value: string): number[] => {
       const srgb =
         /color\(srgb ([\d.e-]+) ([\d.e-]+) ([\d.e-]+)(?: \/ ([\d.e-]+))?\)/.exec(
@@ -49,7 +52,14 @@ async function contrast(element: Locator): Promise<number> {
       [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]));
     // the background: the nearest ancestor's that is not see-through (layers blended)
     const layers: number[][] = [];
-    for (let n: Element | null = e; n; n = n.parentElement) {
+    if (pseudo) {
+      layers.push(parse(getComputedStyle(e, pseudo).backgroundColor));
+    }
+    for (
+      let n: Element | null = e;
+      n && layers.at(-1)?.[3] !== 1;
+      n = n.parentElement
+    ) {
       const bg = parse(getComputedStyle(n).backgroundColor);
       if (bg[3] > 0) {
         layers.push(bg);
@@ -62,7 +72,10 @@ async function contrast(element: Locator): Promise<number> {
     for (const layer of layers.reverse()) {
       background = over(layer, background);
     }
-    const text = over(parse(getComputedStyle(e).color), background);
+    const text = over(
+      parse(getComputedStyle(e, pseudo ?? null).color),
+      background
+    );
     const luminance = (c: number[]) => {
       const [r, g, b] = c.map(v => {
         const s = v / 255;
@@ -74,7 +87,7 @@ async function contrast(element: Locator): Promise<number> {
       (a, b) => b - a
     );
     return (hi + 0.05) / (lo + 0.05);
-  });
+  }, pseudo);
 }
 
 async function darkPanel(page: IJupyterLabPageFixture): Promise<void> {
@@ -130,13 +143,21 @@ test.describe('HPC panel in the dark theme', () => {
       await expect(full).toHaveAttribute('data-fraction', '1.00', {
         timeout: 30_000
       });
-      const labels = page.locator(
-        '.jp-HpcNodes-cellName, .jp-HpcNodes-cellUse'
-      );
+      const labels = page.locator('.jp-HpcNodes-cellName');
       expect(await labels.count()).toBeGreaterThan(0);
       for (const label of await labels.all()) {
         const ratio = await contrast(label);
         expect(ratio, await label.textContent()).toBeGreaterThanOrEqual(4.5);
+      }
+      // used/total, drawn after each name
+      const tiles = page.locator('.jp-HpcNodes-cell[data-use]');
+      expect(await tiles.count()).toBeGreaterThan(0);
+      for (const tile of await tiles.all()) {
+        const ratio = await contrast(tile, '::after');
+        expect(
+          ratio,
+          await tile.getAttribute('data-use')
+        ).toBeGreaterThanOrEqual(4.5);
       }
     } finally {
       execFileSync('scancel', [id]);
