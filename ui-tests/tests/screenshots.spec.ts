@@ -111,6 +111,41 @@ test.describe('screenshots', () => {
   });
 
   for (const theme of ['light', 'dark']) {
+    test(`queue and nodes at the default width, ${theme} theme`, async ({
+      page
+    }, testInfo) => {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      await page.sidebar.openTab('hpc-lab-ext-panel'); // not resized: as JupyterLab opens it
+      await page.getByRole('radio', { name: 'All' }).click();
+      await expect
+        .poll(() => page.locator('.jp-HpcQueue-row').count(), {
+          timeout: 20_000
+        })
+        .toBeGreaterThanOrEqual(ids.length);
+      // the held job open: its details with Release and Cancel below the list
+      await page
+        .locator('.jp-HpcQueue-row', { hasText: 'held analysis' })
+        .click();
+      await expect(page.locator('.jp-HpcQueue-details')).toContainText(
+        'held by you'
+      );
+      await page.mouse.move(0, 0);
+      const panel = page.locator('.jp-HpcPanel');
+      const suffix = theme === 'dark' ? '-dark' : '';
+      const out = (name: string) =>
+        process.env.HPC_UPDATE_DOCS === '1'
+          ? path.join(DOCS, `${name}-250${suffix}.png`)
+          : testInfo.outputPath(`${name}-250${suffix}.png`);
+      await panel.screenshot({ path: out('queue') });
+      await page.getByRole('tab', { name: 'Nodes', exact: true }).click();
+      await expect(page.locator('.jp-HpcNodes-cell').first()).toBeVisible({
+        timeout: 20_000
+      });
+      await panel.screenshot({ path: out('nodes') });
+    });
+
     test(`panel in the ${theme} theme`, async ({ page }, testInfo) => {
       if (theme === 'dark') {
         await page.theme.setDarkTheme();
