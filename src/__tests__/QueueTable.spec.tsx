@@ -98,9 +98,11 @@ describe('QueueTable rows', () => {
     expect(r.className).toContain('jp-mod-running');
   });
 
-  it('puts the job id in the first column', () => {
+  it('puts the job id in the first column, whole on hover when cut', () => {
     render({ jobs: [base] });
-    expect(row(base.id).querySelector('[role="gridcell"]')!.textContent).toBe(
+    const cell = row(base.id).querySelector('[role="gridcell"]')!;
+    expect(cell.textContent).toBe('123_[1-5%2]');
+    expect(cell.querySelector('[title]')!.getAttribute('title')).toBe(
       '123_[1-5%2]'
     );
   });

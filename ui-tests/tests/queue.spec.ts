@@ -172,6 +172,36 @@ test.describe('HPC panel queue', () => {
         expect(scroll).toBeLessThanOrEqual(client);
         await expect(button).toBeInViewport({ ratio: 1 });
       }
+      // a ten-hour job's time and limit are whole, however long it has run
+      const long = sbatch(
+        ['-p', 'batch', '-J', 'ten hours', '-t', '10:00:00'].concat([
+          '--wrap',
+          'sleep 60'
+        ])
+      );
+      try {
+        const longRow = await jobRow(page, long);
+        await expect(longRow).toContainText('RUNNING', { timeout: 20_000 });
+        const time = longRow.getByRole('gridcell').nth(8);
+        await expect(time).toContainText('/ 10:00:00');
+        // the widest it gets, measured in the cell's own font
+        const [needed, has] = await time.evaluate(e => {
+          const style = getComputedStyle(e);
+          const context = document.createElement('canvas').getContext('2d')!;
+          context.font = `${style.fontSize} ${style.fontFamily}`;
+          const padding =
+            parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+          return [
+            context.measureText('9:59:59 / 10:00:00').width + padding,
+            e.clientWidth
+          ];
+        });
+        expect(needed).toBeLessThanOrEqual(has);
+      } finally {
+        execFileSync('scancel', [long]);
+      }
+      await jobRow(page, id);
+
       // scrolled sideways and clicked, the job id stays in view
       const scroll = page.locator('.jp-HpcQueue-scroll');
       await page.sidebar.setWidth(700);
