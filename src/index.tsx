@@ -23,6 +23,7 @@ import { CommandIDs, IHpcModel } from './tokens';
 import { NodeMetric } from './components/NodeHeatmap';
 import { DaskSection } from './widgets/DaskSection';
 import { HpcPanel, Section } from './widgets/HpcPanel';
+import { QueueTab } from './widgets/QueueTab';
 import { WorkersStatus } from './widgets/WorkersStatus';
 import { bundleTrans } from './trans';
 
@@ -64,14 +65,47 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
     const model = new HpcModel();
     // the job whose details are open: what the palette's job commands act on
     let selectedJob: IJob | null = null;
+    // the model polls at full speed while any of its views shows (the panel, the queue tab)
+    const seen = new Set<string>();
+    const setSeen = (view: string, shown: boolean) => {
+      if (shown) {
+        seen.add(view);
+      } else {
+        seen.delete(view);
+      }
+      model.visible = seen.size > 0;
+    };
+    const onAction = (job: IJob, action: JobAction) =>
+      app.commands.execute(ACTION_COMMANDS[action], {
+        jobId: job.id,
+        jobName: job.name
+      });
+    let queueTab: QueueTab | null = null;
+    app.commands.addCommand(CommandIDs.openQueueTab, {
+      label: trans('Open the Queue in a Tab'),
+      execute: () => {
+        if (!queueTab || queueTab.isDisposed) {
+          queueTab = new QueueTab({
+            model,
+            trans,
+            onAction,
+            onSeen: shown => setSeen('tab', shown)
+          });
+          queueTab.id = 'hpc-lab-ext-queue-tab';
+          queueTab.title.label = trans('HPC queue');
+          queueTab.title.icon = hpcIcon;
+          queueTab.title.closable = true;
+          shell.add(queueTab, 'main');
+        }
+        shell.activateById(queueTab.id);
+      }
+    });
     const panel = new HpcPanel({
       model,
       trans,
-      onAction: (job, action) =>
-        app.commands.execute(ACTION_COMMANDS[action], {
-          jobId: job.id,
-          jobName: job.name
-        }),
+      onAction,
+      onSeen: shown => setSeen('panel', shown),
+      onOpenTab: () => void app.commands.execute(CommandIDs.openQueueTab),
       onSelect: job => {
         selectedJob = job;
       },
@@ -180,6 +214,7 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
         CommandIDs.showPanel,
         CommandIDs.refresh,
         CommandIDs.toggleScope,
+        CommandIDs.openQueueTab,
         CommandIDs.cancelJob,
         CommandIDs.holdJob,
         CommandIDs.releaseJob,

@@ -80,6 +80,7 @@ export namespace CommandIDs {
   export const showPanel = 'hpc-lab-ext:show-panel';
   export const refresh = 'hpc-lab-ext:refresh';
   export const toggleScope = 'hpc-lab-ext:toggle-scope';
+  export const openQueueTab = 'hpc-lab-ext:open-queue-tab';
   export const cancelJob = 'hpc-lab-ext:cancel-job';
   export const holdJob = 'hpc-lab-ext:hold-job';
   export const releaseJob = 'hpc-lab-ext:release-job';

@@ -20,6 +20,8 @@ export interface IQueueToolbarProps {
   onScope: (scope: JobScope) => void;
   onFilter: (filter: IQueueFilter) => void;
   onRefresh: () => void;
+  /** open the queue in a main-area tab (no button when not given) */
+  onOpenTab?: () => void;
   trans: Trans;
 }
 
@@ -78,6 +80,16 @@ export function QueueToolbar(props: IQueueToolbarProps): JSX.Element {
           {stale ? `${trans('stale')} · ` : ''}
           {updated}
         </span>
+        {props.onOpenTab ? (
+          <button
+            className="jp-HpcQueue-refresh jp-HpcQueue-openTab"
+            onClick={props.onOpenTab}
+            title={trans('Open the queue in a tab, with all its columns')}
+            aria-label={trans('Open the queue in a tab')}
+          >
+            ⤢
+          </button>
+        ) : null}
         <button
           className="jp-HpcQueue-refresh"
           onClick={onRefresh}

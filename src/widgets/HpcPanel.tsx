@@ -21,6 +21,10 @@ export interface IHpcPanelOptions {
   model: IHpcModel;
   trans: Trans;
   onAction: (job: IJob, action: JobAction) => void;
+  /** the panel is shown (true) or hidden (false); by default it sets the model's `visible` */
+  onSeen?: (seen: boolean) => void;
+  /** open the queue in a main-area tab, with room for the full table */
+  onOpenTab?: () => void;
   /** the job whose details are open in the queue changed (null: none) */
   onSelect?: (job: IJob | null) => void;
   /** the Dask section; `formRequest` changes when the new-cluster form should open */
@@ -81,12 +85,20 @@ export class HpcPanel extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._options.model.visible = true;
+    this._seen(true);
   }
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    this._options.model.visible = false;
+    this._seen(false);
+  }
+
+  private _seen(seen: boolean): void {
+    if (this._options.onSeen) {
+      this._options.onSeen(seen);
+    } else {
+      this._options.model.visible = seen;
+    }
   }
 
   protected render(): JSX.Element {
@@ -152,7 +164,8 @@ export class HpcPanel extends ReactWidget {
   }
 
   private _renderSection(): JSX.Element {
-    const { model, trans, onAction, onSelect, renderDask } = this._options;
+    const { model, trans, onAction, onSelect, onOpenTab, renderDask } =
+      this._options;
     switch (this._section) {
       case 'nodes':
         return (
@@ -178,6 +191,7 @@ export class HpcPanel extends ReactWidget {
             trans={trans}
             onAction={onAction}
             onSelect={onSelect}
+            onOpenTab={onOpenTab}
             view={this._queueView}
             onView={view => (this.queueView = view)}
           />

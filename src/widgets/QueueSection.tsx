@@ -32,6 +32,8 @@ export interface IQueueSectionProps {
   onAction: (job: IJob, action: JobAction) => void;
   /** the job whose details are open changed (null: none), for commands that act on it */
   onSelect?: (job: IJob | null) => void;
+  /** open the queue in a main-area tab (not offered when not given) */
+  onOpenTab?: () => void;
   view: IQueueViewState;
   onView: (view: IQueueViewState) => void;
 }
@@ -138,6 +140,7 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
         onScope={scope => (model.scope = scope)}
         onFilter={filter => onView({ ...view, filter })}
         onRefresh={() => void model.refresh()}
+        onOpenTab={props.onOpenTab}
         trans={trans}
       />
       {body}

@@ -122,6 +122,7 @@ test.describe('HPC queue at the sidebar’s default width', () => {
       page.getByRole('radio', { name: 'Mine' }),
       page.getByRole('radio', { name: 'All' }),
       page.getByRole('button', { name: 'Refresh now' }),
+      page.getByRole('button', { name: 'Open the queue in a tab' }),
       page.getByRole('searchbox', { name: 'Filter jobs by text' }),
       page.getByRole('combobox', { name: 'Job state' }),
       page.getByRole('combobox', { name: 'Partition' })
@@ -130,7 +131,7 @@ test.describe('HPC queue at the sidebar’s default width', () => {
       await expectInside(control, panel);
     }
     // a select shows its whole label when its box is at least as wide as the text in it
-    for (const select of controls.slice(4)) {
+    for (const select of controls.slice(5)) {
       const [needed, has] = await select.evaluate(e => {
         const s = e as HTMLSelectElement;
         const canvas = document.createElement('canvas');

@@ -217,6 +217,40 @@ test.describe('HPC panel queue', () => {
       execFileSync('scancel', [id]);
     }
   });
+  test('opens the queue in a tab, with room for the full table', async ({
+    page
+  }) => {
+    const id = sbatch([
+      '--hold',
+      '-p',
+      'debug',
+      '-J',
+      'tab test',
+      '-t',
+      '5',
+      '--wrap',
+      'sleep 60'
+    ]);
+    try {
+      await page
+        .getByRole('button', { name: 'Open the queue in a tab' })
+        .click();
+      const tab = page.locator('#hpc-lab-ext-queue-tab');
+      await expect(tab).toBeVisible();
+      await tab
+        .getByRole('searchbox', { name: 'Filter jobs by text' })
+        .fill(id);
+      const row = tab.locator(`.jp-HpcQueue-row[data-job-id="${id}"]`);
+      await expect(row).toContainText('PENDING', { timeout: 20_000 });
+      await expect(row.getByRole('gridcell')).toHaveCount(12);
+      await expect(
+        row.getByRole('button', { name: `Release job ${id}` })
+      ).toBeVisible();
+    } finally {
+      execFileSync('scancel', [id]);
+    }
+  });
+
   test('filters the queue, sorts it and opens a job’s details', async ({
     page
   }) => {
