@@ -112,6 +112,20 @@ class HPCLabApp(ExtensionApp):
         "suggestions may use; empty: what each profile allows), patience_min_after (seconds), "
         "patience_max_tries.",
     )
+    cluster_orphan_timeout = Float(
+        600.0,
+        config=True,
+        help="Seconds a cluster keeps running without a Jupyter server (after a crash or a restart "
+        "of the server); a server that starts within this time takes it over, otherwise it closes "
+        "itself and cancels its worker jobs.",
+    )
+    clusters_survive_restart = Bool(
+        True,
+        config=True,
+        help="When the server stops on a signal (a restart, an upgrade, Ctrl-C), leave its Dask "
+        "clusters running for the next server (see cluster_orphan_timeout). File > Shut Down always "
+        "closes them.",
+    )
     worker_interface = Unicode(
         "",
         config=True,
@@ -151,6 +165,8 @@ class HPCLabApp(ExtensionApp):
         self.view_cache = {}
         self.job_actions = JobActions(self.scheduler, self.poller, self.user)
         self.clusters = self._cluster_manager()
+        if self.clusters is not None:
+            self.clusters.server_url = self._server_url()
         manager = self.clusters
         self.updates = UpdatesHub(
             self.poller, clusters=(lambda: clusters_payload(manager)) if manager else None
@@ -187,6 +203,7 @@ class HPCLabApp(ExtensionApp):
             Path(self.cluster_dir),
             worker_interface=self.worker_interface or None,
             policy=AdvicePolicy.from_config(self.advisor),
+            orphan_timeout_s=self.cluster_orphan_timeout,
         )
 
     def _with_idle_timeout(self, name: str, profile: Any) -> Any:
@@ -198,11 +215,21 @@ class HPCLabApp(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if self.clusters is not None:
-            self._cleanup = asyncio.get_running_loop().create_task(self._cleanup_orphans())
+            self.clusters.server_url = self._server_url()
+            self._cleanup = asyncio.get_running_loop().create_task(self._take_over_clusters())
 
-    async def _cleanup_orphans(self) -> None:
-        """Cancel worker jobs left by an earlier server that was killed before it could close them."""
+    async def _take_over_clusters(self) -> None:
+        """Take over the clusters an earlier server left running, then cancel worker jobs of
+        clusters whose supervisor is gone."""
         assert self.clusters is not None
+        try:
+            adopted = await self.clusters.adopt_all()
+        except Exception:
+            self.log.exception("hpc-lab-ext: could not take over the running clusters")
+            adopted = []
+        if adopted:
+            self.log.info("hpc-lab-ext: took over running cluster(s) %s", ", ".join(adopted))
+            self.updates.push_clusters()
         try:
             cancelled = await self.clusters.cleanup_orphans()
         except HPCLabError as e:
@@ -215,10 +242,22 @@ class HPCLabApp(ExtensionApp):
         await self.updates.stop()
         if self.clusters is not None:
             try:
-                await self.clusters.close_all()
+                if self.clusters_survive_restart and self._stopping_on_signal():
+                    await self.clusters.detach_all()
+                else:
+                    await self.clusters.close_all()
             except Exception:
                 self.log.exception("hpc-lab-ext: closing the Dask clusters failed")
         await self.poller.stop()
+
+    def _server_url(self) -> str:
+        """Where a notebook's kernel on this host reaches this server (its handle's calls)."""
+        return str(getattr(self.serverapp, "connection_url", "") or "")
+
+    def _stopping_on_signal(self) -> bool:
+        """Whether the server is stopping on a signal (its stop() sets _stopping) rather than on
+        File > Shut Down (the /api/shutdown request cleans up without calling stop())."""
+        return bool(getattr(self.serverapp, "_stopping", False))
 
     async def status(self) -> Status:
         snapshot = await self.poller.first_snapshot()

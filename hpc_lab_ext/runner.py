@@ -7,6 +7,8 @@ import contextlib
 import logging
 import os
 import shutil
+import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -96,3 +98,30 @@ async def run(
     )
     log.debug("ran %s in %.3f s (exit %d)", argv[0], seconds, result.returncode)
     return result
+
+
+#: variables of the server's own Python that must not reach another environment's interpreter
+_FOREIGN_PYTHON = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONNOUSERSITE")
+
+
+def spawn_detached(argv: Sequence[str], *, log_path: str, cwd: str | None = None) -> subprocess.Popen[bytes]:
+    """Start a long-lived process (argv, no shell) in a session of its own, so it outlives this
+    server (a restart, a crash); its output goes to `log_path`. A daemon thread reaps it should
+    it end while the server runs; nothing kills it when the server exits.
+    """
+    if isinstance(argv, str) or not argv or not all(isinstance(a, str) for a in argv):
+        raise TypeError("argv must be a non-empty list of strings")
+    env = {k: v for k, v in _clean_env(None).items() if k not in _FOREIGN_PYTHON}
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, env=env, cwd=cwd,
+            start_new_session=True, close_fds=True,
+        )  # fmt: skip
+    except FileNotFoundError as e:
+        raise SchedulerUnavailable(f"{argv[0]} is not installed or not on PATH") from e
+    finally:
+        os.close(fd)
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+    log.debug("started %s (pid %d)", argv[0], proc.pid)
+    return proc

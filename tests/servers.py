@@ -36,6 +36,9 @@ class ServerProcess:
         if user is None and "cluster_dir" not in traits:
             # apart from every other server of this user (the demo's among them)
             traits["cluster_dir"] = tempfile.mkdtemp(prefix="hpc-lab-clusters-")
+        # Stopped by a signal, a server leaves its clusters running for the next one; tests that
+        # stop servers expect them closed unless they ask otherwise.
+        traits.setdefault("clusters_survive_restart", False)
         settings = {"poll_interval": 1.0, "min_poll_interval": 0.5, **traits}
         argv = [
             sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
@@ -99,7 +102,8 @@ class ServerProcess:
     def rss_mb(self) -> float:
         """Resident memory of the server process (not of runuser wrapping it)."""
         process = psutil.Process(self.proc.pid)
-        servers = [p for p in process.children(recursive=True) if "python" in p.name()] or [process]
+        # runuser's own child; never a cluster supervisor (a python child of the server).
+        servers = [p for p in process.children(recursive=False) if "python" in p.name()] or [process]
         return float(servers[-1].memory_info().rss / 2**20)
 
     async def websocket(self) -> WebSocketClientConnection:
@@ -142,7 +146,8 @@ class ServerProcess:
     def server_pid(self) -> int:
         """The pid of the Jupyter server itself (under runuser when run as another user)."""
         process = psutil.Process(self.proc.pid)
-        servers = [p for p in process.children(recursive=True) if "python" in p.name()] or [process]
+        # runuser's own child; never a cluster supervisor (a python child of the server).
+        servers = [p for p in process.children(recursive=False) if "python" in p.name()] or [process]
         return servers[-1].pid
 
     def stop(self) -> None:

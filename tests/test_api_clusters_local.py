@@ -6,6 +6,8 @@ import asyncio
 import json
 import sys
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -51,7 +53,7 @@ async def test_create_scale_close_through_the_api(api: Any) -> None:
     cid = info["id"]
     assert info["notebook"] == "work/analysis.ipynb" and info["status"] == "running"
     assert info["scheduler_address"].startswith("tls://")
-    assert "Client(" in info["connect_code"] and "Security(" in info["connect_code"]
+    assert "from hpc_lab_notebook import connect" in info["connect_code"]
 
     code, listed = await api("clusters")
     assert code == 200 and [c["id"] for c in listed["clusters"]] == [cid]
@@ -73,6 +75,75 @@ async def test_create_scale_close_through_the_api(api: Any) -> None:
     assert code == 404 and "no cluster" in body["message"]
     code, listed = await api("clusters")
     assert listed["clusters"] == []
+
+
+NOTEBOOK = """
+cluster.scale(2)
+client.wait_for_workers(2, timeout=60)
+assert client.cluster is cluster
+print(sum(client.gather(client.map(lambda x: x * x, range(10)))))
+print(repr(cluster))
+print(cluster.dashboard_link)
+cluster.adapt(minimum=0, maximum=1)
+print(cluster.info()["adapt"])
+try:
+    cluster.scale(99)
+except Exception as e:
+    print("refused:", e)
+"""
+
+
+async def test_the_notebook_handle_steers_its_cluster(api: Any, tmp_path: Any) -> None:
+    code, info = await api("clusters", "POST", {"profile": "local"})
+    assert code == 201, info
+    cid = info["id"]
+    # What the connect cell runs, in another Python process (the notebook's kernel).
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", info["connect_code"] + NOTEBOOK,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    lines = out.decode().splitlines()
+    assert lines[0] == str(sum(x * x for x in range(10)))
+    assert lines[1].startswith(f"HpcCluster('hpc-lab-{cid}', 2 workers connected")
+    assert "/dask/dashboard/" in lines[2] and lines[2].endswith("/status")
+    assert lines[3] == "{'minimum': 0, 'maximum': 1}"
+    assert "refused: n must be a whole number from 0 to" in lines[4] and "(HTTP 400)" in lines[4]
+    # The panel sees what the notebook did.
+    code, seen = await api(f"clusters/{cid}")
+    assert code == 200 and seen["adapt"] == {"minimum": 0, "maximum": 1}
+
+    # The handle's credential opens this cluster only, and only with its token.
+    handle = json.loads((tmp_path / "clusters" / cid / "handle.json").read_text())
+    assert oct((tmp_path / "clusters" / cid / "handle.json").stat().st_mode & 0o777) == "0o600"
+    url = handle["url"]
+    for token, status in ((handle["token"], 200), ("wrong", 403), ("", 403)):
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+        got = await asyncio.to_thread(_status, request)
+        assert got == status, (token, got)
+    other = url.replace(f"/clusters/{cid}/", "/clusters/0badc0de/")
+    got = await asyncio.to_thread(
+        _status, urllib.request.Request(other, headers={"Authorization": f"Bearer {handle['token']}"})
+    )
+    assert got == 404
+
+    # Closing from the notebook closes the cluster for the panel too.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", info["connect_code"] + "cluster.close()\n", stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    code, _ = await api(f"clusters/{cid}")
+    assert code == 404
+
+
+def _status(request: urllib.request.Request) -> int:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 async def test_updates_websocket_pushes_clusters(api: Any, jp_ws_fetch: Any) -> None:

@@ -45,7 +45,7 @@ async def connected(m: ClusterManager, cluster_id: str, n: int, timeout: float =
 
 
 async def test_create_scale_compute_close(manager: ClusterManager, tmp_path: Path) -> None:
-    info = await manager.create("local", {"memory": "512MB"}, "/ignored/python", notebook="a.ipynb")
+    info = await manager.create("local", {"memory": "512MB"}, sys.executable, notebook="a.ipynb")
     assert info.status == "running" and info.python == sys.executable
     assert info.scheduler_address and info.scheduler_address.startswith("tls://127.0.0.1:")
     assert info.counts == {"requested": 0, "pending": 0, "running": 0, "connected": 0}

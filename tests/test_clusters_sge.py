@@ -61,8 +61,10 @@ class Sandbox:
         return jobs
 
     async def connected(self, cluster_id: str, n: int, timeout: float = 90) -> None:
-        cluster = self.manager.get(cluster_id)
-        await until(lambda: len(cluster.scheduler.workers) == n, timeout, f"{n} connected workers")
+        manager = self.manager
+        await until(
+            lambda: manager.info(cluster_id).counts["connected"] == n, timeout, f"{n} connected workers"
+        )
 
     def client(self, cluster_id: str) -> Client:
         cert, key = credential_paths(self.manager.log_dir / cluster_id)

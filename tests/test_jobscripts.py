@@ -18,20 +18,12 @@ from typing import Any
 import dask
 import pytest
 
-from hpc_lab_ext.clusters import jobqueue_classes
 from hpc_lab_ext.clusters.env import make_security
-from hpc_lab_ext.clusters.jobqueue_classes import (
-    LsfWorkerJob,
-    SgeWorkerJob,
-    hms_walltime,
-    jobqueue_cluster,
-    lsf_walltime,
-    pbs_memory,
-)
+from hpc_lab_ext.clusters.jobqueue_classes import hms_walltime, jobqueue_cluster, lsf_walltime, pbs_memory
 from hpc_lab_ext.clusters.profiles import Profile, profile_from_dict, resolve
 from hpc_lab_ext.errors import BadRequest
+from hpc_lab_ext.kernel_env import hpc_lab_dask
 from hpc_lab_ext.models import Partition
-from hpc_lab_ext.runner import Result
 
 TAG = "hpc-lab-0123abcd"
 PYTHON = "/opt/conda envs/py 3.11/bin/python"  # a space: it must be quoted in the script
@@ -187,12 +179,16 @@ def commands(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[str], str | Non
     """(argv, stdin) of every command the job classes run; each answers `qsub`'s words."""
     seen: list[tuple[list[str], str | None]] = []
 
-    async def fake_run(argv: Sequence[str], *, timeout: float = 10.0, stdin: str | None = None) -> Result:
+    async def fake_run(argv: Sequence[str], stdin: str | None, timeout: float) -> tuple[int, str, str]:
         seen.append((list(argv), stdin))
-        return Result(argv=tuple(argv), returncode=0, stdout="ok\n", stderr="", seconds=0.0)
+        return 0, "ok\n", ""
 
-    monkeypatch.setattr(jobqueue_classes, "run", fake_run)
+    monkeypatch.setattr(hpc_lab_dask, "run", fake_run)
     return seen
+
+
+SgeWorkerJob = hpc_lab_dask.job_classes()["sge"][1]
+LsfWorkerJob = hpc_lab_dask.job_classes()["lsf"][1]
 
 
 def test_commands_are_argv_lists_and_bsub_reads_its_script_on_stdin(
@@ -209,10 +205,10 @@ def test_commands_are_argv_lists_and_bsub_reads_its_script_on_stdin(
 
 
 def test_a_failed_command_is_a_runtime_error_with_grid_engines_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def refusing(argv: Sequence[str], **kwargs: Any) -> Result:
-        return Result(tuple(argv), 1, 'Unable to run job: "h_rt" exceeds limit.\n', "", 0.0)
+    async def refusing(argv: Sequence[str], stdin: str | None, timeout: float) -> tuple[int, str, str]:
+        return 1, 'Unable to run job: "h_rt" exceeds limit.\n', ""
 
-    monkeypatch.setattr(jobqueue_classes, "run", refusing)
+    monkeypatch.setattr(hpc_lab_dask, "run", refusing)
     with pytest.raises(RuntimeError, match="qsub exited with status 1: Unable to run job"):
         asyncio.run(SgeWorkerJob._call(["qsub", "job.sh"]))
 

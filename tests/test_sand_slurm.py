@@ -132,17 +132,19 @@ async def test_patience_resubmits_waiting_workers_in_the_shape_that_starts_now(
     )
     cid = info.id
     assert info.patience is not None and info.patience["on"] and info.patience["tries"] == 0
-    cluster = box.manager.get(cid)
+    entry = entry_of(box, cid)
     await box.manager.scale(cid, 2)
-    first_ids = {str(w.job_id) for w in cluster.workers.values()}
+    first_ids = {j for j in entry.specs().values() if j}
     assert len(first_ids) == 2 and all(job_field(i, "%T") == "PENDING" for i in first_ids)
 
-    await until(lambda: len(cluster.scheduler.workers) == 2, 150, "2 workers connected after resubmission")
+    await until(
+        lambda: box.manager.info(cid).counts["connected"] == 2, 150, "2 workers connected after resubmission"
+    )
     info = box.manager.info(cid)
     assert info.patience is not None and info.patience["tries"] == 1 and info.patience["exhausted"]
     assert "try 1 of 1: resubmitted 2 waiting job(s)" in info.patience["events"][-1]["text"]
     # the old jobs are gone, the new ones run with the short walltime
-    now_ids = {str(w.job_id) for w in cluster.workers.values()}
+    now_ids = {j for j in entry.specs().values() if j}
     assert not now_ids & first_ids
     assert all(job_field(i, "%T") == "RUNNING" for i in now_ids)
     assert {job_field(i, "%l") for i in now_ids} == {"15:00"}
@@ -167,16 +169,15 @@ async def test_patience_stops_at_its_limit(box: Box) -> None:
     await box.manager.scale(cid, 1)
     entry = entry_of(box, cid)
     await until(lambda: entry.patience is not None and entry.patience.tries == 2, 60, "two tries")
-    cluster = box.manager.get(cid)
     await until(
-        lambda: not entry.lock.locked() and set(cluster.worker_spec) == set(cluster.workers), 30, "settled"
+        lambda: not entry.lock.locked() and entry.specs() and all(entry.specs().values()), 30, "settled"
     )
-    ids_after_limit = {str(w.job_id) for w in cluster.workers.values()}
+    ids_after_limit = set(entry.specs().values())
     calls_at_limit = len(calls)
     await asyncio.sleep(8)  # several watcher steps, each past after_s
     assert entry.patience is not None and entry.patience.tries == 2 and entry.patience.exhausted
     assert len(calls) == calls_at_limit == 2
-    assert {str(w.job_id) for w in box.manager.get(cid).workers.values()} == ids_after_limit
+    assert set(entry.specs().values()) == ids_after_limit
     (job_id,) = ids_after_limit
     assert job_field(job_id, "%T") == "PENDING" and job_field(job_id, "%l") == "8:00"
     texts = [e["text"] for e in entry.patience.events]

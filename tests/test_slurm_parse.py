@@ -621,18 +621,19 @@ def test_job_action_answers(
 
 
 @pytest.mark.parametrize(
-    ("action", "argv"),
+    ("action", "argvs"),
     [
-        ("cancel", ["scancel", "-v", "12"]),
-        ("hold", ["scontrol", "uhold", "12"]),
-        ("release", ["scontrol", "release", "12"]),
+        ("cancel", [["scancel", "-v", "12"]]),
+        # a hold is checked right after: a job that had just started cannot be held
+        ("hold", [["scontrol", "uhold", "12"], ["squeue", "--noheader", "-j", "12", "-o", "%T"]]),
+        ("release", [["scontrol", "release", "12"]]),
     ],
 )
-def test_job_action_success(monkeypatch: pytest.MonkeyPatch, action: str, argv: list[str]) -> None:
+def test_job_action_success(monkeypatch: pytest.MonkeyPatch, action: str, argvs: list[list[str]]) -> None:
     # scancel -v tells what it does on stderr; that is not an error.
     calls = _fake_run(monkeypatch, 0, "scancel: Terminating job 12\n" if action == "cancel" else "")
     asyncio.run(SlurmBackend().job_action("12", action))
-    assert calls == [argv]
+    assert calls == argvs
 
 
 @pytest.mark.parametrize("ping_up", [True, False])

@@ -1,8 +1,9 @@
 """Makes a cluster's dashboard reachable through dask-labextension's proxy.
 
-dask-labextension serves ``<base_url>/dask/dashboard/<uuid>/...`` for the clusters its manager
-knows, and its panes (task stream, progress, workers...) point at such a URL. Registering our
-cluster object under a uuid there is all it takes to reuse those panes unchanged. Without
+dask-labextension serves ``<base_url>/dask/dashboard/<key>/...`` for the clusters its manager
+knows, and its panes (task stream, progress, workers...) point at such a URL. Registering a view
+of our cluster under a key there is all it takes to reuse those panes unchanged; the key is kept
+in the cluster's record, so the URL stays the same after a server restart. Without
 dask-labextension installed, clusters simply have no proxied dashboard path.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -23,34 +25,47 @@ def _manager() -> Any:
     return manager
 
 
-class _Local:
-    """The cluster as dask-labextension sees it, with the dashboard address it really listens on.
+class DashboardView:
+    """What dask-labextension reads of a cluster, from the supervisor's last answer.
 
-    Our schedulers serve their dashboard on 127.0.0.1 only, while `cluster.dashboard_link` names
-    the scheduler's own interface, which the proxy would neither allow nor reach.
+    The scheduler serves its dashboard on 127.0.0.1 of the supervisor's host, which is where the
+    proxy goes; the scheduler itself lives in the supervisor process, not here.
     """
 
-    def __init__(self, cluster: Any, link: str) -> None:
-        self._cluster = cluster
-        self.dashboard_link = link
+    def __init__(self, state: Callable[[], dict[str, Any]]) -> None:
+        self._state = state
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cluster, name)
+    @property
+    def scheduler_address(self) -> str:
+        return str(self._state().get("scheduler_address") or "")
+
+    @property
+    def dashboard_link(self) -> str:
+        port = self._state().get("dashboard_port")
+        return f"http://127.0.0.1:{port}/status" if port else ""
+
+    @property
+    def scheduler_info(self) -> dict[str, Any]:
+        workers = {
+            w["address"]: {"nthreads": w.get("nthreads", 1), "memory_limit": w.get("memory_limit") or 0}
+            for w in self._state().get("workers", [])
+        }
+        return {"workers": workers}
 
 
-def register(cluster: Any, name: str, link: str | None) -> str | None:
-    """The dashboard path (relative to the server's base URL) of `cluster`, or None."""
+def register(view: DashboardView, name: str, key: str | None = None) -> tuple[str, str] | None:
+    """(key, dashboard path relative to the server's base URL) of the cluster, or None."""
     manager = _manager()
-    if manager is None or link is None:
+    if manager is None:
         return None
-    key = str(uuid.uuid4())
+    key = key or str(uuid.uuid4())
     try:
-        manager._clusters[key] = _Local(cluster, link)
+        manager._clusters[key] = view
         manager._cluster_names[key] = name
     except AttributeError:  # a dask-labextension whose manager changed shape
         log.warning("dask-labextension's cluster manager is not as expected; no proxied dashboard")
         return None
-    return f"dask/dashboard/{key}"
+    return key, f"dask/dashboard/{key}"
 
 
 def unregister(path: str | None) -> None:

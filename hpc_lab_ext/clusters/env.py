@@ -1,16 +1,13 @@
-"""What a cluster's workers run with, and how they are started.
+"""What a cluster runs with.
 
-- the notebook's Python (`kernel_python`, `check_python`): workers must import what the notebook
-  does, so they run its interpreter, checked to have `distributed` before any job is submitted;
-- the cluster's TLS credentials (`make_security`), as files only the user can read;
-- `start_cluster`: a dask-jobqueue cluster for the profile's scheduler (Slurm, Grid Engine, PBS
-  or LSF; see jobqueue_classes) whose commands go through runner.run, or a LocalCluster.
+- the notebook's Python (`kernel_python`, `check_python`): the cluster's supervisor, its Dask
+  scheduler and its workers must import what the notebook does, so they all run its interpreter,
+  checked to have `distributed` (and dask-jobqueue, for batch schedulers) before anything starts;
+- the cluster's TLS credentials (`make_security`), as files only the user can read.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.metadata
 import logging
 import os
 import re
@@ -21,23 +18,15 @@ from typing import Any
 
 from ..errors import BadRequest, SchedulerUnavailable
 from ..runner import run
-from .jobqueue_classes import HpcSlurmCluster, jobqueue_cluster
-from .profiles import Profile, memory_bytes
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "HpcSlurmCluster",
-    "check_python",
-    "credential_paths",
-    "kernel_python",
-    "make_security",
-    "start_cluster",
-]
+__all__ = ["check_python", "credential_paths", "kernel_python", "make_security"]
 
 _PYTHON_NAME = re.compile(r"python(?:\d+(?:\.\d+)*)?")
 # Prints the interpreter as the worker jobs will see it, then its distributed version.
 _CHECK = "import distributed, sys; print(sys.executable); print(distributed.__version__)"
+_CHECK_JOBQUEUE = _CHECK.replace("import distributed,", "import distributed, dask_jobqueue,")
 
 
 def kernel_python(kernelspec_argv: Sequence[str]) -> str:
@@ -68,16 +57,22 @@ def _check_executable(path: object) -> None:
         raise BadRequest(f"{path} is not an executable file")
 
 
-async def check_python(path: str, timeout: float = 60.0) -> str:
-    """`path`'s sys.executable when that Python can import distributed; BadRequest otherwise."""
+async def check_python(path: str, timeout: float = 60.0, *, jobqueue: bool = True) -> str:
+    """`path`'s sys.executable when that Python can import distributed (and dask_jobqueue, for a
+    batch scheduler's cluster); BadRequest otherwise."""
     _check_executable(path)
     try:
-        result = await run([path, "-c", _CHECK], timeout=timeout)
+        result = await run([path, "-c", _CHECK_JOBQUEUE if jobqueue else _CHECK], timeout=timeout)
     except SchedulerUnavailable as e:  # the runner's word for "did not start / did not answer"
         raise BadRequest(f"{path} could not be checked: {e.message}") from None
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         last = lines[-1] if lines else f"exit status {result.returncode}"
+        if "No module named 'dask_jobqueue'" in last:
+            raise BadRequest(
+                f"the environment of {path} lacks dask-jobqueue ({last}); install it there "
+                "(e.g. pip install dask-jobqueue): the cluster's scheduler runs in that environment"
+            )
         if "No module named" in last:
             raise BadRequest(
                 f"the environment of {path} lacks Dask ({last}); install 'distributed' there "
@@ -87,15 +82,7 @@ async def check_python(path: str, timeout: float = 60.0) -> str:
     out = result.stdout.strip().splitlines()
     if len(out) < 2 or not os.path.isabs(out[-2]):
         raise BadRequest(f"{path} did not report its interpreter")
-    executable, version = out[-2], out[-1]
-    ours = importlib.metadata.version("distributed")
-    if version.split(".")[:2] != ours.split(".")[:2]:
-        log.warning(
-            "%s has distributed %s but the server runs %s: workers may fail to talk to the scheduler",
-            executable,
-            version,
-            ours,
-        )
+    executable = out[-2]
     return executable
 
 
@@ -125,45 +112,3 @@ def make_security(directory: Path) -> Any:
         for kind, path in (("cert", cert), ("key", key))
     }
     return Security(tls_ca_file=str(cert), require_encryption=True, **roles)  # type: ignore[no-untyped-call]
-
-
-async def start_cluster(
-    profile: Profile,
-    tag: str,
-    python: str,
-    directory: Path,
-    *,
-    interface: str | None = None,
-    local_directory: str | None = None,
-) -> Any:
-    """A started cluster for a resolved profile; `directory` gets its credentials and job logs."""
-    p = profile
-    security = make_security(directory)
-    cluster: Any
-    if p.scheduler == "local":
-        from distributed import LocalCluster
-
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            name=tag,
-            n_workers=0,
-            processes=True,
-            threads_per_worker=p.cores // p.processes,
-            memory_limit=memory_bytes(p.memory) // p.processes,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            security=security,
-            protocol="tls://",
-            asynchronous=True,
-            silence_logs=False,
-        )
-    else:
-        cluster = jobqueue_cluster(
-            p, tag, python, directory, security=security, interface=interface, local_directory=local_directory
-        )
-    try:
-        await cluster
-    except BaseException:
-        with contextlib.suppress(Exception):
-            await cluster.close()
-        raise
-    return cluster

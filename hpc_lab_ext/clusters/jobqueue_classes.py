@@ -1,113 +1,25 @@
-"""dask-jobqueue's cluster classes for each batch scheduler, with every command run by runner.run.
+"""What a cluster's Dask scheduler and worker jobs are made of, as plain JSON for its supervisor.
 
-One job class per scheduler (Slurm, Grid Engine, PBS, LSF) whose submit and cancel commands go
-through runner.run (argv, timeout, clean environment, never a shell), and `jobqueue_cluster`,
-which turns a resolved profile into that scheduler's cluster. Each class reads its defaults from
-a dask config section of ours ("hpc-lab-ext" for Slurm, "hpc-lab-ext-<scheduler>" for the rest)
-that starts as dask-jobqueue's shipped defaults: a user's own ``jobqueue.<scheduler>`` settings
-stay out of our job scripts (their resource keys come in through the "my-jobqueue" profile).
+`cluster_spec` turns a resolved profile into the kind of cluster ("slurm", "sge", "pbs", "lsf" or
+"local") and the keyword arguments of its dask-jobqueue (or LocalCluster) class. The cluster
+itself is made in the supervisor process, in the notebook kernel's environment
+(kernel_env/hpc_lab_supervisor.py), whose job classes read their defaults from dask config
+sections of ours ("hpc-lab-ext" for Slurm, "hpc-lab-ext-<scheduler>" for the rest) that start as
+dask-jobqueue's shipped defaults: a user's own ``jobqueue.<scheduler>`` settings stay out of our
+job scripts (their resource keys come in through the "my-jobqueue" profile).
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import shlex
 from pathlib import Path
 from typing import Any
 
-import dask
-import dask_jobqueue  # noqa: F401  (registers its shipped config defaults)
-from dask_jobqueue.lsf import LSFCluster, LSFJob
-from dask_jobqueue.pbs import PBSCluster, PBSJob
-from dask_jobqueue.sge import SGECluster, SGEJob
-from dask_jobqueue.slurm import SLURMCluster, SLURMJob
-
-from ..errors import SchedulerUnavailable
-from ..runner import run
+from ..kernel_env import hpc_lab_dask
 from .profiles import Profile, gpu_count, memory_bytes, walltime_seconds, worker_lifetime_args
 
-SUBMIT_TIMEOUT_S = 30.0
-#: scheduler -> our dask config section (Slurm's keeps its first name).
-CONFIG_NAMES = {
-    "slurm": "hpc-lab-ext",
-    "sge": "hpc-lab-ext-sge",
-    "pbs": "hpc-lab-ext-pbs",
-    "lsf": "hpc-lab-ext-lsf",
-}
-
-
-def _register_config() -> None:
-    """Each of our sections starts as dask-jobqueue's shipped defaults for its scheduler."""
-    for scheduler, section in CONFIG_NAMES.items():
-        shipped = [
-            d["jobqueue"][scheduler] for d in dask.config.defaults if scheduler in d.get("jobqueue", {})
-        ]
-        dask.config.update_defaults({"jobqueue": {section: dict(shipped[-1])}})
-
-
-_register_config()
-
-
-async def call(cmd: list[str], stdin: str | None = None) -> str:
-    """Run a submit/cancel command; RuntimeError (what dask-jobqueue expects) when it fails."""
-    try:
-        result = await run([str(a) for a in cmd], timeout=SUBMIT_TIMEOUT_S, stdin=stdin)
-    except SchedulerUnavailable as e:
-        raise RuntimeError(e.message) from e
-    if result.returncode != 0:
-        # Grid Engine prints its complaints on stdout.
-        detail = result.stderr.strip() or result.stdout.strip()
-        raise RuntimeError(f"{cmd[0]} exited with status {result.returncode}: {detail}")
-    return result.stdout
-
-
-class _RunnerCalls:
-    """dask-jobqueue's `_call`, through runner.run: an argv list, never a shell."""
-
-    @classmethod
-    async def _call(cls, cmd: list[str], *, shell: bool = False, **kwargs: Any) -> str:
-        if shell:
-            raise RuntimeError("commands are run without a shell")
-        return await call(cmd)
-
-
-class SlurmWorkerJob(_RunnerCalls, SLURMJob):
-    config_name = CONFIG_NAMES["slurm"]
-
-
-class SgeWorkerJob(_RunnerCalls, SGEJob):
-    config_name = CONFIG_NAMES["sge"]
-
-
-class PbsWorkerJob(_RunnerCalls, PBSJob):
-    config_name = CONFIG_NAMES["pbs"]
-
-
-class LsfWorkerJob(_RunnerCalls, LSFJob):
-    """bsub reads #BSUB lines only from a script on its standard input: given here, not by a shell."""
-
-    config_name = CONFIG_NAMES["lsf"]
-
-    async def _submit_job(self, script_filename: str) -> str:
-        script = await asyncio.to_thread(Path(script_filename).read_text)
-        return await call(["bsub"], stdin=script)
-
-
-class HpcSlurmCluster(SLURMCluster):
-    job_cls = SlurmWorkerJob
-
-
-class HpcSgeCluster(SGECluster):
-    job_cls = SgeWorkerJob
-
-
-class HpcPbsCluster(PBSCluster):
-    job_cls = PbsWorkerJob
-
-
-class HpcLsfCluster(LSFCluster):
-    job_cls = LsfWorkerJob
+CONFIG_NAMES = hpc_lab_dask.CONFIG_NAMES
 
 
 # ---- per-scheduler settings ---------------------------------------------------------------------
@@ -131,16 +43,16 @@ def lsf_walltime(seconds: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _slurm(p: Profile) -> tuple[type[Any], dict[str, Any]]:
+def _slurm(p: Profile) -> dict[str, Any]:
     directives = [*p.job_extra_directives]
     if p.gres:
         directives.append(f"--gres={p.gres}")
     if p.account:
         directives.append(f"--account={p.account}")
-    return HpcSlurmCluster, {"walltime": p.walltime, "job_extra_directives": directives}
+    return {"walltime": p.walltime, "job_extra_directives": directives}
 
 
-def _sge(p: Profile) -> tuple[type[Any], dict[str, Any]]:
+def _sge(p: Profile) -> dict[str, Any]:
     directives = []
     if p.cores > 1 and p.pe:  # without a parallel environment a job gets one slot
         directives.append(f"-pe {p.pe} {p.cores}")
@@ -152,14 +64,14 @@ def _sge(p: Profile) -> tuple[type[Any], dict[str, Any]]:
         "project": p.account or None,
         "job_extra_directives": [*directives, *p.job_extra_directives],
     }
-    return HpcSgeCluster, kwargs
+    return kwargs
 
 
-def _pbs(p: Profile) -> tuple[type[Any], dict[str, Any]]:
+def _pbs(p: Profile) -> dict[str, Any]:
     select = f"select=1:ncpus={p.cores}:mem={pbs_memory(memory_bytes(p.memory))}"
     if gpu_count(p.gres):
         select += f":ngpus={gpu_count(p.gres)}"
-    return HpcPbsCluster, {
+    return {
         "walltime": hms_walltime(walltime_seconds(p.walltime)),
         "account": p.account or None,
         "resource_spec": select,
@@ -167,9 +79,9 @@ def _pbs(p: Profile) -> tuple[type[Any], dict[str, Any]]:
     }
 
 
-def _lsf(p: Profile) -> tuple[type[Any], dict[str, Any]]:
+def _lsf(p: Profile) -> dict[str, Any]:
     directives = [f'-gpu "num={gpu_count(p.gres)}"'] if gpu_count(p.gres) else []
-    return HpcLsfCluster, {
+    return {
         "walltime": lsf_walltime(walltime_seconds(p.walltime)),
         "project": p.account or None,
         "use_stdin": True,
@@ -180,37 +92,68 @@ def _lsf(p: Profile) -> tuple[type[Any], dict[str, Any]]:
 _BUILDERS = {"slurm": _slurm, "sge": _sge, "pbs": _pbs, "lsf": _lsf}
 
 
-def jobqueue_cluster(
+def cluster_spec(
     profile: Profile,
     tag: str,
     python: str,
     directory: Path,
     *,
-    security: Any,
     interface: str | None = None,
     local_directory: str | None = None,
-) -> Any:
-    """The (not yet started) dask-jobqueue cluster of a resolved batch profile; jobs named `tag`."""
+) -> dict[str, Any]:
+    """{"kind", "kwargs"} of the cluster of a resolved profile: its worker jobs named `tag` run
+    `python`; credentials and job logs in `directory`. JSON only (no security object: the
+    supervisor builds that from the credential files in `directory`)."""
     p = profile
+    if p.scheduler == "local":
+        kwargs: dict[str, Any] = {
+            "name": tag,
+            "n_workers": 0,
+            "processes": True,
+            "threads_per_worker": max(1, p.cores // p.processes),
+            "memory_limit": memory_bytes(p.memory) // p.processes,
+            "host": "127.0.0.1",
+            "dashboard_address": "127.0.0.1:0",
+            "silence_logs": False,
+        }
+        return {"kind": "local", "kwargs": kwargs}
     if p.scheduler not in _BUILDERS:
         raise ValueError(f"no dask-jobqueue cluster for scheduler {p.scheduler!r}")
-    cls, specific = _BUILDERS[p.scheduler](p)
-    return cls(
-        name=tag,  # worker names: <tag>-<n>
-        job_name=tag,
-        cores=p.cores,
-        memory=p.memory,
-        processes=p.processes,
-        queue=p.partition or None,
-        python=shlex.quote(python),  # it goes into a shell script
-        interface=interface,
-        scheduler_options={"dashboard_address": "127.0.0.1:0"},
-        security=security,
-        shared_temp_directory=str(directory),
-        log_directory=str(directory),
-        local_directory=local_directory,
-        worker_extra_args=worker_lifetime_args(walltime_seconds(p.walltime)),
-        asynchronous=True,
-        silence_logs=False,
-        **specific,
-    )
+    kwargs = {
+        "name": tag,  # worker names: <tag>-<n>
+        "job_name": tag,
+        "cores": p.cores,
+        "memory": p.memory,
+        "processes": p.processes,
+        "queue": p.partition or None,
+        "python": shlex.quote(python),  # it goes into a shell script
+        "interface": interface,
+        "scheduler_options": {"dashboard_address": "127.0.0.1:0"},
+        "shared_temp_directory": str(directory),
+        "log_directory": str(directory),
+        "local_directory": local_directory,
+        "worker_extra_args": worker_lifetime_args(walltime_seconds(p.walltime)),
+        "silence_logs": False,
+        **_BUILDERS[p.scheduler](p),
+    }
+    return {"kind": p.scheduler, "kwargs": kwargs}
+
+
+def template_changes(p: Profile) -> dict[str, Any]:
+    """The options of new worker jobs in profile `p`'s shape (patience's sooner shape)."""
+    return {
+        "queue": p.partition or None,
+        "walltime": _BUILDERS[p.scheduler](p)["walltime"] if p.scheduler in _BUILDERS else p.walltime,
+        "cores": p.cores,
+        "memory": p.memory,
+        "worker_extra_args": worker_lifetime_args(walltime_seconds(p.walltime)),
+    }
+
+
+def jobqueue_cluster(
+    profile: Profile, tag: str, python: str, directory: Path, *, security: Any, **options: Any
+) -> Any:
+    """The (not started) cluster object of a profile, made in this process: for reading the job
+    script it would submit (tests, docs); running clusters live in their supervisor."""
+    spec = cluster_spec(profile, tag, python, directory, **options)
+    return hpc_lab_dask.make_cluster(spec["kind"], spec["kwargs"], security)

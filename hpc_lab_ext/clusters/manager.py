@@ -1,10 +1,17 @@
-"""The Dask clusters of one server user: dask-jobqueue SLURMCluster or a LocalCluster each.
+"""The Dask clusters of one server user, each run by a supervisor process of its own.
 
-The Dask scheduler of every cluster runs inside the server; its workers are Slurm jobs named
-``hpc-lab-<id>`` (or local processes). Every cluster speaks TLS with credentials made for it and
-written, readable by the user only, under ``<log_dir>/<id>/``; `ClusterInfo.connect_code` loads
-them. A watcher per cluster releases idle workers, cancels jobs Dask lost track of, and forgets
-workers whose job left the queue before connecting (so counts match what Slurm has).
+A cluster's supervisor (kernel_env/hpc_lab_supervisor.py) runs in the notebook kernel's Python
+and holds the dask-jobqueue (or local) cluster, so its Dask scheduler and workers unpickle the
+notebook's objects with the notebook's own packages. This manager starts supervisors, talks to
+them over their control channel (plain JSON over TLS: nothing of the user's is unpickled here),
+and applies the same checks to the panel's buttons and to the notebook's handle
+(hpc_lab_notebook.HpcCluster). Worker jobs are named ``hpc-lab-<id>``; each cluster's
+credentials, record and logs are under ``<log_dir>/<id>/``, readable by the user only.
+
+Supervisors outlive the server: a restarted server takes its clusters over again
+(`adopt_all`), and a supervisor that hears from no server for `orphan_timeout_s` closes its
+cluster itself. A watcher per cluster releases idle workers, cancels jobs Dask lost track of,
+and forgets workers whose job left the queue before connecting (so counts match the queue's).
 """
 
 from __future__ import annotations
@@ -12,10 +19,10 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import hmac
 import logging
 import re
 import secrets
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -23,29 +30,38 @@ from pathlib import Path
 from typing import Any
 
 from ..advisor.shapes import AdvicePolicy
-from ..errors import BadRequest, CommandFailed, Conflict, HPCLabError, NotFound, SchedulerUnavailable
+from ..errors import (
+    BadRequest,
+    CommandFailed,
+    Conflict,
+    Forbidden,
+    HPCLabError,
+    NotFound,
+    SchedulerUnavailable,
+)
 from ..models import Job, Snapshot
 from ..scheduler.base import SchedulerBackend
-from . import dashboards, patience, watcher
-from .entry import Entry, SnapshotSource, shown
-from .env import check_python, credential_paths, start_cluster
+from . import dashboards, handles, patience, supervisor, watcher
+from .entry import RECORD, Entry, SnapshotSource, shown
+from .env import check_python, credential_paths, make_security
+from .jobqueue_classes import cluster_spec
 from .model import (
     LIVE_STATES,
     TAG_PREFIX,
     ClusterInfo,
-    cluster_specs,
     connect_code,
     count_workers,
-    dask_workers,
-    drop_unsubmitted,
     join_workers,
+    workers_from,
 )
 from .profiles import Profile, is_int, resolve
 
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(rf"{re.escape(TAG_PREFIX)}([0-9a-f]{{8}})")
-_CLOSE_TIMEOUT_S = 60.0
+_CLOSE_TIMEOUT_S = 90.0
+#: a scale waits for every submission (sbatch per worker job)
+_SCALE_TIMEOUT_S = 300.0
 
 
 class ClusterManager:
@@ -61,6 +77,7 @@ class ClusterManager:
         worker_interface: str | None = None,
         worker_local_directory: str | None = None,
         policy: AdvicePolicy | None = None,
+        orphan_timeout_s: float = 600.0,
     ) -> None:
         if re.search(r"\s", str(log_dir)):
             raise ValueError("log_dir must not contain whitespace (it goes on worker command lines)")
@@ -72,6 +89,10 @@ class ClusterManager:
         self.idle_check_s = idle_check_s
         self.worker_interface = worker_interface
         self.worker_local_directory = worker_local_directory
+        #: a supervisor that hears from no server this long closes its cluster
+        self.orphan_timeout_s = orphan_timeout_s
+        #: this server's URL as the notebook's kernel reaches it (set once the server runs)
+        self.server_url = ""
         self._clusters: dict[str, Entry] = {}
         #: the administrator's bounds on suggested shapes and on patience
         self.policy = policy or AdvicePolicy()
@@ -88,31 +109,35 @@ class ClusterManager:
             raise NotFound(f"no cluster {shown(cluster_id)} here (it may have been closed)")
         return entry
 
-    def get(self, cluster_id: str) -> Any:
-        """The Dask cluster object (SLURMCluster or LocalCluster) of a cluster id."""
-        return self._entry(cluster_id).cluster
-
     def info(self, cluster_id: str) -> ClusterInfo:
         return self._info(self._entry(cluster_id))
 
     def list(self) -> builtins.list[ClusterInfo]:
         return [self._info(entry) for entry in self._clusters.values()]
 
+    def by_token(self, cluster_id: object, token: str) -> str:
+        """The id of the cluster whose notebook handle token this is; Forbidden otherwise."""
+        entry = self._entry(cluster_id)
+        if not token or not entry.token or not hmac.compare_digest(token, entry.token):
+            raise Forbidden(
+                f"this credential is not the one of cluster {entry.id}: only its owner's notebook "
+                "(which can read the cluster's handle.json) may steer it"
+            )
+        return entry.id
+
     def _tagged(self, snapshot: Snapshot, tag: str) -> builtins.list[Job]:
         return [job for job in snapshot.jobs if job.name == tag and job.user == self.user]
 
     def _info(self, entry: Entry) -> ClusterInfo:
-        cluster = entry.cluster
+        state = entry.state
         snapshot = self.poller.snapshot
-        workers = dask_workers(entry.cluster) if cluster is not None else []
-        specs = cluster_specs(entry.cluster) if cluster is not None else {}
+        workers = workers_from(state)
+        specs = entry.specs()
         jobs = [] if entry.local else self._tagged(snapshot, entry.tag)
         age = max(0.0, time.time() - snapshot.updated_at) if snapshot.updated_at else 0.0
-        scheduler = getattr(cluster, "scheduler", None)
-        address = getattr(scheduler, "address", None)
-        dashboard = getattr(scheduler, "services", {}).get("dashboard")
+        address = state.get("scheduler_address")
+        port = state.get("dashboard_port")
         requested = len(specs) * (1 if entry.local else entry.profile.processes)
-        cert, key = credential_paths(entry.cred_dir)
         return ClusterInfo(
             id=entry.id,
             name=entry.tag,
@@ -121,19 +146,25 @@ class ClusterManager:
             notebook=entry.notebook,
             python=entry.python,
             scheduler_address=address,
-            dashboard_link=f"http://127.0.0.1:{dashboard.port}/status" if dashboard else None,
+            dashboard_link=f"http://127.0.0.1:{port}/status" if port else None,
             dashboard_path=entry.dashboard_path,
             status=entry.status,
             created_at=entry.created_at,
-            adapt=dict(entry.adapt) if entry.adapt else None,
+            adapt=entry.adapt,
             idle_since=entry.idle_since,
             idle_timeout_s=entry.profile.idle_timeout_s,
             counts=count_workers(requested, jobs, workers, local=entry.local),
             workers=tuple(join_workers(specs, jobs, workers, snapshot_age_s=age, local=entry.local)),
-            connect_code=connect_code(address, str(cert), str(cert), str(key)) if address else "",
+            connect_code=connect_code(str(handles.HANDLE_DIR), str(entry.cred_dir)) if address else "",
             error=entry.error,
             patience=entry.patience.to_json() if entry.patience else None,
         )
+
+    def absorb(self, entry: Entry, answer: Mapping[str, Any]) -> None:
+        """Keep a supervisor's answer as the cluster's state."""
+        entry.state = {k: v for k, v in answer.items() if k not in ("ok", "error")}
+        if entry.state.get("status") == "failed" and entry.status == "running":
+            entry.status, entry.error = "failed", "the cluster's Dask scheduler stopped"
 
     # ---- checks ----------------------------------------------------------------------------------
 
@@ -163,7 +194,7 @@ class ClusterManager:
 
     @staticmethod
     def _check_running(entry: Entry) -> None:
-        if entry.status != "running":
+        if entry.status != "running" or entry.link is None:
             raise Conflict(f"cluster {entry.id} is {entry.status}")
 
     # ---- creating --------------------------------------------------------------------------------
@@ -177,7 +208,8 @@ class ClusterManager:
         workers: object = 0,
         patience_settings: object = None,
     ) -> ClusterInfo:
-        """Start a cluster; with `workers`, ask for that many at once; `patience_settings` turns on
+        """Start a cluster whose supervisor, scheduler and workers run `python` (the notebook
+        kernel's); with `workers`, ask for that many at once; `patience_settings` turns on
         resubmission of long-pending worker jobs ({"after_s", "max_tries"})."""
         profile = self.profiles.get(profile_name) if isinstance(profile_name, str) else None
         if profile is None:
@@ -195,47 +227,57 @@ class ClusterManager:
             patience.check_scheduler(profile.scheduler)
         if profile.scheduler == "local":
             resolved = resolve(profile, {} if overrides is None else overrides, [])
-            python = sys.executable  # a LocalCluster's workers are children of the server
         else:
             snapshot = await self._known_snapshot()
             resolved = resolve(
                 profile, {} if overrides is None else overrides, snapshot.partitions, snapshot.nodes
             )
-            python = await check_python(python)
+        python = await check_python(python, jobqueue=profile.scheduler != "local")
         cluster_id = secrets.token_hex(4)
-        while cluster_id in self._clusters:
+        while cluster_id in self._clusters or (self.log_dir / cluster_id).exists():
             cluster_id = secrets.token_hex(4)
         self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         cred_dir = self.log_dir / cluster_id
         cred_dir.mkdir(mode=0o700)
-        entry = Entry(cluster_id, resolved, python, notebook and notebook[:1000], cred_dir, patience=wanted)
+        entry = Entry(
+            cluster_id, resolved, python, notebook and notebook[:1000], cred_dir,
+            token=secrets.token_urlsafe(32), patience=wanted,
+        )  # fmt: skip
         self._clusters[cluster_id] = entry
         try:
-            entry.cluster = await start_cluster(
-                resolved,
-                entry.tag,
-                python,
-                cred_dir,
-                interface=self.worker_interface,
-                local_directory=self.worker_local_directory,
-            )
+            make_security(cred_dir)
+            spec = cluster_spec(
+                resolved, entry.tag, python, cred_dir,
+                interface=self.worker_interface, local_directory=self.worker_local_directory,
+            )  # fmt: skip
+            spec.update(tag=entry.tag, orphan_timeout_s=self.orphan_timeout_s)
+            entry.link = await supervisor.start(python, cred_dir, spec)
+            self.absorb(entry, await entry.link.call("hello"))
         except Exception as e:
             del self._clusters[cluster_id]
-            self._forget_credentials(entry)
+            await self._stop_supervisor(entry)
+            self._forget(entry)
             if isinstance(e, HPCLabError):
                 raise
             log.exception("cluster %s did not start", cluster_id)
             raise HPCLabError(f"the Dask scheduler did not start: {e}") from e
-        entry.status = "running"
-        link = self._info(entry).dashboard_link
-        entry.dashboard_path = dashboards.register(entry.cluster, f"{resolved.name} {entry.tag}", link)
-        entry.watcher = asyncio.get_running_loop().create_task(
-            watcher.watch(self, entry), name=f"hpc-lab-cluster-{cluster_id}"
-        )
-        log.info("cluster %s (%s) started for %s", cluster_id, resolved.name, self.user)
+        self._run(entry)
+        log.info("cluster %s (%s) started for %s in %s", cluster_id, resolved.name, self.user, python)
         if workers:
             return await self.scale(cluster_id, workers)  # type: ignore[arg-type]
         return self._info(entry)
+
+    def _run(self, entry: Entry) -> None:
+        """A started (or adopted) cluster: dashboard, record, notebook handle and watcher."""
+        entry.status = "running"
+        view = dashboards.DashboardView(lambda: entry.state)
+        registered = dashboards.register(view, f"{entry.profile.name} {entry.tag}", entry.dashboard_key)
+        entry.dashboard_key, entry.dashboard_path = registered or (None, None)
+        entry.save()
+        handles.write(entry, self.server_url)
+        entry.watcher = asyncio.get_running_loop().create_task(
+            watcher.watch(self, entry), name=f"hpc-lab-cluster-{entry.id}"
+        )
 
     # ---- scaling ---------------------------------------------------------------------------------
 
@@ -254,13 +296,15 @@ class ClusterManager:
         entry = self._entry(cluster_id)
         n = self._checked_count(entry, "n", n)
         self._check_running(entry)
+        assert entry.link is not None
         async with entry.lock:
             if not entry.local:
                 self._check_reachable(self.poller.snapshot)
-            self._stop_adapt(entry)
             entry.last_action = time.time()
-            entry.cluster.scale(n)
-            await self._settle(entry)
+            answer = await entry.link.call("scale", timeout=_SCALE_TIMEOUT_S, n=n)
+            self.absorb(entry, answer)
+            if answer.get("error"):
+                await self.submission_failed(entry, str(answer["error"]))
         return self._info(entry)
 
     async def adapt(self, cluster_id: str, minimum: int, maximum: int) -> ClusterInfo:
@@ -270,11 +314,11 @@ class ClusterManager:
         if minimum > maximum:
             raise BadRequest(f"minimum ({minimum}) must not be more than maximum ({maximum})")
         self._check_running(entry)
+        assert entry.link is not None
         async with entry.lock:
             if not entry.local:
                 self._check_reachable(self.poller.snapshot)
-            entry.cluster.adapt(minimum=minimum, maximum=maximum)
-            entry.adapt = {"minimum": minimum, "maximum": maximum}
+            self.absorb(entry, await entry.link.call("adapt", minimum=minimum, maximum=maximum))
             entry.last_action = time.time()
         return self._info(entry)
 
@@ -292,33 +336,22 @@ class ClusterManager:
         if wanted is None:
             if before is not None:
                 before.on = False
-            return self._info(entry)
-        if before is not None:
-            wanted.tries, wanted.events = before.tries, before.events
-        entry.patience = wanted
+        else:
+            if before is not None:
+                wanted.tries, wanted.events = before.tries, before.events
+            entry.patience = wanted
+        entry.save()
         return self._info(entry)
 
-    @staticmethod
-    def _stop_adapt(entry: Entry) -> None:
-        adaptive = getattr(entry.cluster, "_adaptive", None)
-        if adaptive is not None:
-            adaptive.stop()
-            entry.cluster._adaptive = None
-        entry.adapt = None
-
-    async def _settle(self, entry: Entry) -> None:
-        """Wait until the cluster has submitted/cancelled jobs for its spec; no phantoms on failure."""
-        try:
-            await entry.cluster._correct_state()
-        except Exception as e:
-            if entry.local:
-                raise HPCLabError(f"workers did not start: {e}") from e
-            dropped = drop_unsubmitted(entry.cluster)
-            log.warning("cluster %s: %d worker job(s) not submitted: %s", entry.id, dropped, e)
-            await self.backend.ping()  # SchedulerUnavailable when that is why
-            lines = [line for line in str(e).splitlines() if "error" in line.lower()]
-            reason = (lines[-1] if lines else str(e).splitlines()[0]).strip()
-            raise CommandFailed(f"Slurm did not take the worker jobs: {reason[:500]}") from e
+    async def submission_failed(self, entry: Entry, error: str) -> None:
+        """Map a failed submission (the supervisor already forgot its phantom workers) to an error."""
+        if entry.local:
+            raise HPCLabError(f"workers did not start: {error}")
+        log.warning("cluster %s: worker job(s) not submitted: %s", entry.id, error)
+        await self.backend.ping()  # SchedulerUnavailable when that is why
+        lines = [line for line in error.splitlines() if "error" in line.lower()]
+        reason = (lines[-1] if lines else error.splitlines()[0] if error else "no reason given").strip()
+        raise CommandFailed(f"Slurm did not take the worker jobs: {reason[:500]}")
 
     # ---- closing ---------------------------------------------------------------------------------
 
@@ -329,6 +362,19 @@ class ClusterManager:
     async def close_all(self) -> None:
         await self._close(builtins.list(self._clusters.values()))
 
+    async def detach_all(self) -> None:
+        """Stop watching every cluster but leave it running: the next server takes it over."""
+        for entry in builtins.list(self._clusters.values()):
+            if entry.watcher is not None:
+                entry.watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await entry.watcher
+            dashboards.unregister(entry.dashboard_path)
+            if entry.link is not None:
+                await entry.link.aclose()
+        log.info("left %d cluster(s) running for the next server", len(self._clusters))
+        self._clusters.clear()
+
     async def _close(self, entries: builtins.list[Entry]) -> builtins.list[ClusterInfo]:
         async def one(entry: Entry) -> tuple[ClusterInfo, set[str]]:
             entry.status = "closing"
@@ -337,17 +383,13 @@ class ClusterManager:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await entry.watcher
             async with entry.lock:
-                job_ids = {j for j in cluster_specs(entry.cluster).values() if j}
+                job_ids = {j for j in entry.specs().values() if j}
                 final = self._info(entry)
-                try:
-                    self._stop_adapt(entry)
-                    await asyncio.wait_for(entry.cluster.close(), _CLOSE_TIMEOUT_S)
-                except Exception as e:
-                    log.warning("cluster %s did not close cleanly: %s", entry.id, e)
+                await self._stop_supervisor(entry)
                 self._clusters.pop(entry.id, None)
                 dashboards.unregister(entry.dashboard_path)
                 entry.status = "closed"
-                self._forget_credentials(entry)
+                self._forget(entry)
             return final, job_ids
 
         results = await asyncio.gather(*(one(e) for e in entries))
@@ -360,6 +402,19 @@ class ClusterManager:
                 errors = f"some worker jobs may be left in the queue: {e.message}"
                 log.warning("closing clusters: %s", errors)
         return [replace(info, status="closed", error=errors) for info, _ in results]
+
+    async def _stop_supervisor(self, entry: Entry) -> None:
+        """Close the cluster in its supervisor and wait for the process to end."""
+        if entry.link is None:
+            return
+        pid = entry.link.pid()
+        try:
+            await entry.link.call("close", timeout=_CLOSE_TIMEOUT_S)
+        except HPCLabError as e:
+            log.warning("cluster %s did not close cleanly: %s", entry.id, e.message)
+        await entry.link.aclose()
+        if pid is not None:
+            await supervisor.wait_gone(pid, timeout=10.0)
 
     async def _cancel_leftovers(self, tags: set[str], job_ids: set[str]) -> builtins.list[str]:
         snapshot = await self._refresh()
@@ -381,15 +436,46 @@ class ClusterManager:
         return cancelled
 
     @staticmethod
-    def _forget_credentials(entry: Entry) -> None:
-        for path in credential_paths(entry.cred_dir):
+    def _forget(entry: Entry) -> None:
+        """Remove what would let anyone reach or take over the cluster again; its logs stay."""
+        names = [*credential_paths(entry.cred_dir), entry.cred_dir / RECORD, *handles.files(entry.cred_dir)]
+        for path in names:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
+    # ---- after a restart -------------------------------------------------------------------------
+
+    async def adopt_all(self) -> builtins.list[str]:
+        """Take over the clusters an earlier server of this user left running; forget the rest."""
+        directories = sorted(self.log_dir.glob("*/")) if self.log_dir.is_dir() else []
+        entries = [e for e in map(Entry.load, directories) if e is not None and e.id not in self._clusters]
+        answers = await asyncio.gather(*(self._hello(entry) for entry in entries))
+        adopted = []
+        for entry, answer in zip(entries, answers, strict=True):
+            if answer is None:
+                self._forget(entry)
+                continue
+            self._clusters[entry.id] = entry
+            self.absorb(entry, answer)
+            self._run(entry)
+            adopted.append(entry.id)
+        if adopted:
+            log.info("took over %d running cluster(s): %s", len(adopted), ", ".join(adopted))
+        return adopted
+
+    @staticmethod
+    async def _hello(entry: Entry) -> dict[str, Any] | None:
+        entry.link = supervisor.Link(entry.cred_dir)
+        try:
+            return await entry.link.call("hello", timeout=10)
+        except HPCLabError as e:
+            log.info("cluster %s is gone (%s); its jobs count as orphans", entry.id, e.message)
+            await entry.link.aclose()
+            return None
+
     async def cleanup_orphans(self) -> builtins.list[str]:
-        """Cancel this user's jobs tagged for clusters this manager does not have (a server killed
-        before it could close them). Their schedulers died with that server, so re-adopting them
-        is not possible; cancelling frees what they hold."""
+        """Cancel this user's jobs tagged for clusters this manager does not have (their
+        supervisor is gone: it closed after orphan_timeout_s, or was killed)."""
         snapshot = await self._refresh()
         orphans = []
         for job in snapshot.jobs:
@@ -401,7 +487,7 @@ class ClusterManager:
             log.info("cancelled %d orphaned worker job(s): %s", len(cancelled), ", ".join(cancelled))
             self.notice = (
                 f"At {time.strftime('%H:%M')} this server cancelled {len(cancelled)} worker job(s) "
-                f"({', '.join(cancelled[:10])}{'…' if len(cancelled) > 10 else ''}) left by clusters of an "
-                "earlier server that stopped without closing them; create a new cluster to continue."
+                f"({', '.join(cancelled[:10])}{'…' if len(cancelled) > 10 else ''}) left by clusters "
+                "whose supervisor had stopped; create a new cluster to continue."
             )
         return cancelled

@@ -194,51 +194,28 @@ def count_workers(
     }
 
 
-def connect_code(address: str, ca_file: str, cert_file: str, key_file: str) -> str:
-    """Python a notebook runs to get a Client of this cluster (TLS with the cluster's credentials)."""
-    return (
-        "from distributed import Client, Security\n"
-        "\n"
-        "security = Security(\n"
-        f"    tls_ca_file={ca_file!r},\n"
-        f"    tls_client_cert={cert_file!r},\n"
-        f"    tls_client_key={key_file!r},\n"
-        "    require_encryption=True,\n"
-        ")\n"
-        f"client = Client({address!r}, security=security)\n"
-        "client\n"
-    )
-
-
-# ---- reading a Dask cluster object (SpecCluster: SLURMCluster or LocalCluster) ------------------
-
-
-def cluster_specs(cluster: Any) -> dict[str, str | None]:
-    """Spec key -> Slurm job id (None before submission, and for local workers), in spec order."""
-    return {str(k): getattr(cluster.workers.get(k), "job_id", None) for k in cluster.worker_spec}
-
-
-def dask_workers(cluster: Any) -> list[DaskWorker]:
-    """The workers connected to the cluster's scheduler (which runs in this process)."""
-    scheduler = getattr(cluster, "scheduler", None)
+def workers_from(state: Mapping[str, Any]) -> list[DaskWorker]:
+    """The connected workers in a supervisor's state answer."""
     out = []
-    for ws in list(getattr(scheduler, "workers", {}).values()):
-        memory = getattr(getattr(ws, "memory", None), "process", None)
-        out.append(DaskWorker(str(ws.name), ws.address, memory, len(ws.processing)))
+    for w in state.get("workers", []):
+        memory = w.get("memory_bytes")
+        out.append(DaskWorker(str(w["name"]), str(w["address"]), memory, int(w.get("tasks") or 0)))
     return out
 
 
-def drop_unsubmitted(cluster: Any) -> int:
-    """Forget workers whose job was never submitted (a failed sbatch) with their specs.
+def connect_code(handle_dir: str, cluster_dir: str) -> str:
+    """Python a notebook runs to get `cluster` and `client` (``client.cluster is cluster``).
 
-    SpecCluster keeps a worker object even when its start failed; left alone it would count as a
-    pending worker that Slurm has never heard of.
+    hpc_lab_notebook is a module of the standard library only, shipped with this extension and
+    imported from there: the notebook's environment needs nothing but distributed.
     """
-    gone = [k for k, w in cluster.workers.items() if getattr(w, "job_id", None) is None]
-    for key in gone:
-        del cluster.workers[key]
-        cluster.worker_spec.pop(key, None)
-    if gone:
-        for key in [k for k in cluster.worker_spec if k not in cluster.workers]:
-            del cluster.worker_spec[key]
-    return len(gone)
+    return (
+        "import sys\n"
+        "\n"
+        f"if {handle_dir!r} not in sys.path:\n"
+        f"    sys.path.append({handle_dir!r})\n"
+        "from hpc_lab_notebook import connect\n"
+        "\n"
+        f"cluster, client = connect({cluster_dir!r})\n"
+        "client\n"
+    )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BadRequest
 from ..models import Job, Snapshot
-from .profiles import Profile, format_walltime, is_int, walltime_seconds, worker_lifetime_args
+from .profiles import Profile, format_walltime, is_int
 
 if TYPE_CHECKING:
     from ..advisor import AdvicePolicy, Estimate
@@ -60,6 +60,20 @@ class Patience:
             "exhausted": self.exhausted,
             "events": list(self.events),
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """What cluster.json keeps, so a restarted server goes on counting the same tries."""
+        return {k: v for k, v in self.to_json().items() if k != "exhausted"}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Patience:
+        return cls(
+            after_s=float(data["after_s"]),
+            max_tries=int(data["max_tries"]),
+            tries=int(data.get("tries", 0)),
+            events=list(data.get("events", [])),
+            on=bool(data.get("on", True)),
+        )
 
 
 def checked(value: object, policy: AdvicePolicy) -> Patience | None:
@@ -162,20 +176,6 @@ def reshaped(profile: Profile, best: Estimate) -> Profile:
     )
 
 
-def _use_template(cluster: Any, p: Profile) -> None:
-    """New worker jobs of `cluster` ask for profile `p`'s shape; running ones are untouched."""
-    options = dict(cluster._job_kwargs)
-    options.update(
-        queue=p.partition or None,
-        walltime=p.walltime,
-        cores=p.cores,
-        memory=p.memory,
-        worker_extra_args=worker_lifetime_args(walltime_seconds(p.walltime)),
-    )
-    cluster._job_kwargs = options
-    cluster.new_spec = {**cluster.new_spec, "options": options}
-
-
 async def check(m: ClusterManager, entry: Entry, choose: Chooser | None = None) -> bool:
     """One patience step for a running cluster; True when jobs were resubmitted."""
     patience = entry.patience
@@ -184,7 +184,7 @@ async def check(m: ClusterManager, entry: Entry, choose: Chooser | None = None) 
         return False
     now = time.time()
     tagged = m._tagged(snapshot, entry.tag)
-    submitted = {str(w.job_id) for w in entry.cluster.workers.values() if getattr(w, "job_id", None)}
+    submitted = {job_id for job_id in entry.specs().values() if job_id}
     if submitted - {job.id for job in tagged}:
         return False  # the snapshot is older than the last submission: one try must see every job
     waiting = overdue(tagged, entry.first_known, now, patience.after_s)
@@ -204,34 +204,35 @@ async def _resubmit(
     m: ClusterManager, entry: Entry, waiting: Sequence[Job], best: Estimate, why: str
 ) -> bool:
     from ..advisor import estimates
+    from .jobqueue_classes import template_changes
 
-    assert entry.patience is not None
-    cluster = entry.cluster
+    assert entry.patience is not None and entry.link is not None
     ids = {job.id for job in waiting}
-    names = [name for name, w in cluster.workers.items() if str(getattr(w, "job_id", "")) in ids]
+    specs = entry.specs()
+    names = [name for name, job_id in specs.items() if job_id in ids]
     if not names:
         return False
-    room = entry.profile.max_workers // entry.profile.processes - (len(cluster.worker_spec) - len(names))
+    room = entry.profile.max_workers // entry.profile.processes - (len(specs) - len(names))
     count = max(1, min(room, best.jobs))
     entry.patience.tries += 1
     entry.profile = reshaped(entry.profile, best)
-    _use_template(cluster, entry.profile)
-    for name in names:
-        cluster.worker_spec.pop(name, None)
-    # As many jobs of the new shape as give the waiting capacity, within the profile's max_workers.
-    for _ in range(count):
-        spec = cluster.new_worker_spec()
-        while set(spec) & set(cluster.workers):  # a name still held by a job being cancelled
-            cluster._i += 1
-            spec = cluster.new_worker_spec()
-        cluster.worker_spec.update(spec)
     entry.last_action = time.time()
     patience = entry.patience
     patience.record(
         f"try {patience.tries} of {patience.max_tries}: resubmitted {len(names)} waiting job(s) "
         f"({', '.join(sorted(ids))}) because {why}"
     )
+    entry.save()
     log.info("cluster %s: patience try %d: %s", entry.id, patience.tries, why)
     estimates.forget()
-    await asyncio.shield(m._settle(entry))
+    # As many jobs of the new shape as give the waiting capacity, within the profile's max_workers;
+    # the supervisor submits them under fresh worker names and cancels the waiting ones.
+    answer = await asyncio.shield(
+        entry.link.call(
+            "resubmit", job_ids=sorted(ids), template=template_changes(entry.profile), count=count
+        )
+    )
+    m.absorb(entry, answer)
+    if answer.get("error"):
+        await m.submission_failed(entry, str(answer["error"]))
     return True

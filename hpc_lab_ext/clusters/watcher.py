@@ -1,10 +1,12 @@
-"""The watcher of one cluster: releases idle workers, and keeps Dask's view of the worker jobs true.
+"""The watcher of one cluster: keeps its supervisor company, releases idle workers, and keeps Dask's
+view of the worker jobs true.
 
-Every `idle_check_s` seconds, while the cluster runs: scale to 0 once no task ran for the profile's
-idle timeout (the scheduler stays; starting workers hold the clock), cancel jobs Dask lost track of,
-forget jobs that left the queue before their worker connected, replace workers that retired
-(e.g. by --lifetime before walltime), and, when the owner asked for patience, resubmit worker jobs
-that waited too long in a shape that starts sooner (patience.py).
+Every `idle_check_s` seconds, while the cluster runs: ask the supervisor for its state (which also
+tells it that its server lives), scale to 0 once no task ran for the profile's idle timeout (the
+scheduler stays; starting workers hold the clock), cancel jobs Dask lost track of, forget jobs
+that left the queue before their worker connected, replace workers that retired (e.g. by
+--lifetime before walltime), and, when the owner asked for patience, resubmit worker jobs that
+waited too long in a shape that starts sooner (patience.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import TYPE_CHECKING
 from ..errors import HPCLabError
 from . import patience
 from .entry import Entry
-from .model import LIVE_STATES, cluster_specs, dask_workers, drop_unsubmitted, spec_of
+from .model import LIVE_STATES, spec_of, workers_from
+from .supervisor import SupervisorGone
 
 if TYPE_CHECKING:
     from .manager import ClusterManager
@@ -26,26 +29,46 @@ log = logging.getLogger(__name__)
 
 #: a job must have been known this long before a queue poll for its absence there to count
 SNAPSHOT_MARGIN_S = 2.0
+#: seconds between two reads of a supervisor's state
+STATE_INTERVAL_S = 1.0
 
 
 async def watch(m: ClusterManager, entry: Entry) -> None:
+    """Refresh the cluster's state every STATE_INTERVAL_S (so the panel's counts follow workers as
+    they connect, and the supervisor knows its server lives); the rest every idle_check_s."""
+    next_check = time.monotonic() + m.idle_check_s
     while entry.status == "running":
-        await asyncio.sleep(m.idle_check_s)
+        await asyncio.sleep(min(m.idle_check_s, STATE_INTERVAL_S))
         try:
-            await tick(m, entry)
+            if not await refresh(m, entry):
+                return
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + m.idle_check_s
+                await tick(m, entry)
         except HPCLabError as e:
             log.info("cluster %s: %s", entry.id, e.message)
         except Exception:
             log.exception("cluster %s: watcher step failed", entry.id)
 
 
+async def refresh(m: ClusterManager, entry: Entry) -> bool:
+    """The supervisor's state; False (the cluster marked failed, its jobs cancelled) when it is gone."""
+    assert entry.link is not None
+    try:
+        m.absorb(entry, await entry.link.call("state"))
+    except SupervisorGone as e:
+        entry.status, entry.error = "failed", f"the cluster's supervisor stopped ({e.message})"
+        log.warning("cluster %s: %s", entry.id, entry.error)
+        # Its worker jobs, now that nothing runs them (pending ones would start for nothing).
+        live = [j.id for j in m._tagged(m.poller.snapshot, entry.tag) if j.state in LIVE_STATES]
+        await m._cancel(live)
+        return False
+    return entry.status == "running"
+
+
 async def tick(m: ClusterManager, entry: Entry) -> None:
-    cluster = entry.cluster
-    if getattr(cluster.status, "name", "") in ("closed", "failed"):
-        entry.status, entry.error = "failed", "the cluster's Dask scheduler stopped"
-        return
     await release_if_idle(m, entry)
-    if not entry.local and entry.cluster.worker_spec:
+    if not entry.local and entry.specs():
         # Worker jobs to keep an eye on: the shared poll stays awake even with no browser open.
         touch = getattr(m.poller, "touch", None)
         if touch is not None:
@@ -63,38 +86,36 @@ async def release_if_idle(m: ClusterManager, entry: Entry) -> None:
         # Workers still starting: the idle clock starts once they could have been given work.
         entry.last_action = time.time()
         return
-    idle = getattr(entry.cluster.scheduler, "idle_since", None)
-    entry.idle_since = max(idle, entry.last_action) if idle is not None else None
+    idle = entry.state.get("idle_since")
+    entry.idle_since = max(float(idle), entry.last_action) if idle is not None else None
     if entry.idle_since is None or time.time() - entry.idle_since < entry.profile.idle_timeout_s:
         return
-    if not entry.cluster.worker_spec or entry.lock.locked():
+    if not entry.specs() or entry.lock.locked():
         return
     async with entry.lock:
+        assert entry.link is not None
         log.info("cluster %s idle since %s: releasing its workers", entry.id, time.ctime(entry.idle_since))
-        if entry.adapt is not None and entry.adapt["minimum"] > 0:
-            entry.adapt = {"minimum": 0, "maximum": entry.adapt["maximum"]}
-            entry.cluster.adapt(**entry.adapt)
-        entry.cluster.scale(0)
-        await m._settle(entry)
+        answer = await entry.link.call("release", timeout=120)
+        m.absorb(entry, answer)
+        if answer.get("error"):
+            log.warning("cluster %s: releasing its workers: %s", entry.id, answer["error"])
 
 
 async def reconcile(m: ClusterManager, entry: Entry) -> None:
     """Make Dask's view of the worker jobs match the queue's."""
-    cluster = entry.cluster
-    if entry.lock.locked() or cluster._lock.locked():
+    if entry.lock.locked() or entry.state.get("busy"):
         return  # jobs are being submitted or cancelled right now
-    drop_unsubmitted(entry.cluster)
     snapshot = m.poller.snapshot
     if snapshot.stale or not snapshot.updated_at:
         return
     now = time.time()
-    names = [str(k) for k in cluster.worker_spec]
-    specs = cluster_specs(entry.cluster)
-    for worker in dask_workers(entry.cluster):
+    specs = entry.specs()
+    names = list(specs)
+    for worker in workers_from(entry.state):
         key = spec_of(worker.name, names)
         if key is not None and specs.get(key):
             entry.connected_jobs.add(str(specs[key]))
-    known = {str(w.job_id): k for k, w in cluster.workers.items() if getattr(w, "job_id", None)}
+    known = {job_id for job_id in specs.values() if job_id}
     for job_id in known:
         entry.first_known.setdefault(job_id, now)
     queued = {job.id: job for job in m._tagged(snapshot, entry.tag)}
@@ -102,7 +123,8 @@ async def reconcile(m: ClusterManager, entry: Entry) -> None:
     if strays:
         log.warning("cluster %s: cancelling job(s) Dask lost track of: %s", entry.id, strays)
         await m._cancel(strays)
-    for job_id, key in known.items():
+    vanished = []
+    for job_id in known:
         seen_before_poll = entry.first_known[job_id] < snapshot.updated_at - SNAPSHOT_MARGIN_S
         if job_id not in queued and seen_before_poll and job_id not in entry.connected_jobs:
             log.warning(
@@ -111,8 +133,9 @@ async def reconcile(m: ClusterManager, entry: Entry) -> None:
                 job_id,
                 entry.cred_dir,
             )
-            cluster.workers.pop(key, None)
-            cluster.worker_spec.pop(key, None)
-    if set(cluster.worker_spec) - set(cluster.workers):  # e.g. a worker retired by --lifetime
+            vanished.append(job_id)
+    # Specs without a job: a failed submission to forget, or a retired worker to replace.
+    if vanished or any(job_id is None for job_id in specs.values()):
         async with entry.lock:
-            await m._settle(entry)
+            assert entry.link is not None
+            m.absorb(entry, await entry.link.call("forget", timeout=120, job_ids=vanished))

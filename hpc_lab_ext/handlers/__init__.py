@@ -15,6 +15,7 @@ from .clusters import (
     ClustersHandler,
     ProfilesHandler,
 )
+from .handle import ClusterHandleHandler
 from .snapshot import GapsHandler, JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
 from .updates import UpdatesHandler
@@ -35,6 +36,7 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/clusters/([^/]+)/scale", ClusterScaleHandler),
     (f"{API}/clusters/([^/]+)/adapt", ClusterAdaptHandler),
     (f"{API}/clusters/([^/]+)/patience", ClusterPatienceHandler),
+    (f"{API}/clusters/([^/]+)/handle", ClusterHandleHandler),
     (f"{API}/advice", AdviceHandler),
     (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]
