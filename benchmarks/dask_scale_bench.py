@@ -7,8 +7,12 @@ For N in 1, 4, 8 (median of --repeat runs each), measures
 running); "raw" is a plain dask_jobqueue.SLURMCluster with the same options and the same TLS
 credentials; "raw tcp" is the same without TLS, to show what encryption itself costs.
 
-Usage: python benchmarks/dask_scale_bench.py [--repeat 3] [--sizes 1,4,8] [--no-tcp]
-Needs the sandbox (scripts/sandbox-slurm start).
+Then the memory a cluster costs the Jupyter server (its scheduler runs in a supervisor process of
+its own): the RSS of a real server with 0 clusters and with --clusters clusters of one worker each,
+and the supervisors' own RSS beside it.
+
+Usage: python benchmarks/dask_scale_bench.py [--repeat 3] [--sizes 1,4,8] [--no-tcp] [--clusters 5]
+Needs the sandbox (scripts/sandbox-slurm start; SLURM_CONF picks the instance).
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import psutil  # noqa: E402
 from dask_jobqueue import SLURMCluster  # noqa: E402
 from distributed import Client  # noqa: E402
 from distributed.security import Security  # noqa: E402
+from servers import ServerProcess  # noqa: E402
 
 from hpc_lab_ext.clusters.env import credential_paths  # noqa: E402
 from hpc_lab_ext.clusters.manager import ClusterManager  # noqa: E402
@@ -176,6 +182,53 @@ async def main(sizes: list[int], repeat: int, tcp: bool) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+async def server_memory(count: int) -> None:
+    """RSS of a real Jupyter server with 0 and with `count` clusters (one worker each)."""
+    work = Path(tempfile.mkdtemp(prefix="hpc-bench-rss-"))
+    server = ServerProcess(backend="slurm", worker_interface="lo", cluster_dir=str(work / "clusters"))
+    try:
+        await server.wait_ready()
+        await server.api("status")
+        await asyncio.sleep(3)  # the first poll and its caches
+        before = server.rss_mb()
+        ids = []
+        for _ in range(count):
+            code, info = await server.api("clusters", "POST", {"profile": "small", "workers": 1})
+            assert code == 201, info
+            ids.append(info["id"])
+        deadline = time.monotonic() + 120
+        while True:
+            _, listed = await server.api("clusters")
+            if sum(c["counts"]["connected"] for c in listed["clusters"]) == count:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"not all {count} workers connected: {[c['counts'] for c in listed['clusters']]}"
+                )
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(5)  # several state reads per cluster
+        after = server.rss_mb()
+        supervisors = [
+            p.memory_info().rss / 2**20
+            for p in psutil.process_iter(["cmdline"])
+            if any("hpc_lab_supervisor.py" in part for part in (p.info["cmdline"] or []))
+            and any(str(work) in part for part in p.info["cmdline"])
+        ]
+        for cid in ids:
+            await server.api(f"clusters/{cid}", "DELETE")
+    finally:
+        server.stop()
+    print(
+        f"\nJupyter server RSS: {before:.1f} MB with no cluster, {after:.1f} MB with {count} "
+        f"(one worker each): {(after - before) / count:.2f} MB per cluster (goal <= 5 MB)"
+    )
+    if supervisors:
+        print(
+            f"each cluster's supervisor (its scheduler, in the kernel's Python): "
+            f"{statistics.median(supervisors):.0f} MB median, outside the server"
+        )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -183,5 +236,9 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", default="1,4,8")
     parser.add_argument("--no-tcp", action="store_true", help="skip the raw cluster without TLS")
+    parser.add_argument("--clusters", type=int, default=5, help="clusters for the server's RSS (0: skip)")
     args = parser.parse_args()
-    asyncio.run(main([int(s) for s in args.sizes.split(",")], args.repeat, not args.no_tcp))
+    if args.repeat:
+        asyncio.run(main([int(s) for s in args.sizes.split(",")], args.repeat, not args.no_tcp))
+    if args.clusters:
+        asyncio.run(server_memory(args.clusters))

@@ -99,12 +99,18 @@ class ServerProcess:
             await asyncio.sleep(0.3)
         raise RuntimeError("server did not start")
 
+    def _server_process(self) -> psutil.Process:
+        """The Jupyter server itself: this process, or runuser's child when run as another user.
+        Never a child of the server (those are the clusters' supervisors)."""
+        process = psutil.Process(self.proc.pid)
+        if process.name() != "runuser":
+            return process
+        servers = [p for p in process.children(recursive=False) if "python" in p.name()]
+        return servers[-1] if servers else process
+
     def rss_mb(self) -> float:
         """Resident memory of the server process (not of runuser wrapping it)."""
-        process = psutil.Process(self.proc.pid)
-        # runuser's own child; never a cluster supervisor (a python child of the server).
-        servers = [p for p in process.children(recursive=False) if "python" in p.name()] or [process]
-        return float(servers[-1].memory_info().rss / 2**20)
+        return float(self._server_process().memory_info().rss / 2**20)
 
     async def websocket(self) -> WebSocketClientConnection:
         url = f"ws://127.0.0.1:{self.port}/hpc-lab-ext/api/v1/updates"
@@ -145,10 +151,7 @@ class ServerProcess:
 
     def server_pid(self) -> int:
         """The pid of the Jupyter server itself (under runuser when run as another user)."""
-        process = psutil.Process(self.proc.pid)
-        # runuser's own child; never a cluster supervisor (a python child of the server).
-        servers = [p for p in process.children(recursive=False) if "python" in p.name()] or [process]
-        return servers[-1].pid
+        return int(self._server_process().pid)
 
     def stop(self) -> None:
         self.proc.terminate()

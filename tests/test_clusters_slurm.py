@@ -54,6 +54,11 @@ PROFILES = {
         name="small", cores=1, memory="1GB", walltime="00:10:00", partition="debug", max_workers=4,
         open_fields=ALL_FIELDS,
     ),
+    # The cluster's scheduler (its supervisor) in a Slurm job of its own, not beside the server.
+    "in-job": Profile(
+        name="in-job", cores=1, memory="1GB", walltime="00:10:00", partition="debug", max_workers=2,
+        supervisor="job",
+    ),
     # Jobs that stay pending for an hour: Dask never sees their workers, only Slurm does.
     "later": Profile(
         name="later", cores=1, memory="1GB", walltime="00:10:00", partition="debug", max_workers=4,
@@ -382,6 +387,25 @@ async def test_outage_fails_scale_without_phantom_workers(sandbox: Sandbox) -> N
     await sandbox.manager.scale(cid, 2)
     await sandbox.in_queue(cid, 2)
     await sandbox.connected(cid, 2)
+
+
+async def test_the_scheduler_can_run_in_a_job_of_its_own(sandbox: Sandbox) -> None:
+    cid = await sandbox.create("in-job")
+    scheduler_job = tagged(f"hpc-lab-{cid}-scheduler")
+    assert list(scheduler_job.values()) == ["RUNNING"], scheduler_job
+    info = sandbox.info(cid)
+    assert info.counts["requested"] == 0 and not info.workers  # the scheduler's job is no worker
+    await sandbox.manager.scale(cid, 2)
+    await sandbox.in_queue(cid, 2)
+    await sandbox.connected(cid, 2)
+    async with sandbox.client(cid) as client:
+        assert await client.submit(sum, [1, 2, 3]) == 6
+        where = await client.run_on_scheduler(lambda: __import__("os").environ.get("SLURM_JOB_ID"))
+        assert where == next(iter(scheduler_job))  # the scheduler runs inside that job
+    closed = await sandbox.manager.close(cid)
+    assert closed.status == "closed"
+    await sandbox.in_queue(cid, 0, timeout=30)
+    await until(lambda: not tagged(f"hpc-lab-{cid}-scheduler"), 30, "the scheduler's job ended")
 
 
 async def test_bad_inputs(sandbox: Sandbox) -> None:

@@ -28,8 +28,9 @@ def _manager() -> Any:
 class DashboardView:
     """What dask-labextension reads of a cluster, from the supervisor's last answer.
 
-    The scheduler serves its dashboard on 127.0.0.1 of the supervisor's host, which is where the
-    proxy goes; the scheduler itself lives in the supervisor process, not here.
+    The scheduler serves its dashboard on 127.0.0.1 of the supervisor's host (or, when the supervisor
+    runs as a job, on that node's name), which is where the proxy goes; the scheduler itself lives in
+    the supervisor process, not here.
     """
 
     def __init__(self, state: Callable[[], dict[str, Any]]) -> None:
@@ -41,8 +42,9 @@ class DashboardView:
 
     @property
     def dashboard_link(self) -> str:
-        port = self._state().get("dashboard_port")
-        return f"http://127.0.0.1:{port}/status" if port else ""
+        state = self._state()
+        port, host = state.get("dashboard_port"), state.get("dashboard_host", "127.0.0.1")
+        return f"http://{host}:{port}/status" if port else ""
 
     @property
     def scheduler_info(self) -> dict[str, Any]:

@@ -31,13 +31,13 @@ def write(entry: Entry, server_url: str) -> None:
     """(Re)write the cluster's handle.json, owner-only, in one step."""
     base = server_url.rstrip("/") + "/" if server_url else ""
     dashboard = f"{base}{entry.dashboard_path}/status" if base and entry.dashboard_path else ""
-    port = entry.state.get("dashboard_port")
+    port, host = entry.state.get("dashboard_port"), entry.state.get("dashboard_host", "127.0.0.1")
     data = {
         "name": entry.tag,
         "url": f"{base}hpc-lab-ext/api/v1/clusters/{entry.id}/handle" if base else "",
         "token": entry.token,
         "scheduler_address": entry.state.get("scheduler_address", ""),
-        "dashboard_link": dashboard or (f"http://127.0.0.1:{port}/status" if port else ""),
+        "dashboard_link": dashboard or (f"http://{host}:{port}/status" if port else ""),
     }
     tmp = entry.cred_dir / (HANDLE + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

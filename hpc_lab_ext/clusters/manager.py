@@ -58,10 +58,21 @@ from .profiles import Profile, is_int, resolve
 
 log = logging.getLogger(__name__)
 
-_TAG = re.compile(rf"{re.escape(TAG_PREFIX)}([0-9a-f]{{8}})")
+#: worker jobs, and the supervisor's own job where it runs as one
+_TAG = re.compile(rf"{re.escape(TAG_PREFIX)}([0-9a-f]{{8}})(?:{re.escape(supervisor.JOB_SUFFIX)})?")
 _CLOSE_TIMEOUT_S = 90.0
 #: a scale waits for every submission (sbatch per worker job)
 _SCALE_TIMEOUT_S = 300.0
+
+
+def _job_options(p: Profile) -> list[str]:
+    """sbatch options of a supervisor run as a job: the profile's partition, account and walltime."""
+    options = [f"--time={p.walltime}"]
+    if p.partition:
+        options.append(f"--partition={p.partition}")
+    if p.account:
+        options.append(f"--account={p.account}")
+    return options
 
 
 class ClusterManager:
@@ -136,7 +147,7 @@ class ClusterManager:
         jobs = [] if entry.local else self._tagged(snapshot, entry.tag)
         age = max(0.0, time.time() - snapshot.updated_at) if snapshot.updated_at else 0.0
         address = state.get("scheduler_address")
-        port = state.get("dashboard_port")
+        port, host = state.get("dashboard_port"), state.get("dashboard_host", "127.0.0.1")
         requested = len(specs) * (1 if entry.local else entry.profile.processes)
         return ClusterInfo(
             id=entry.id,
@@ -146,7 +157,7 @@ class ClusterManager:
             notebook=entry.notebook,
             python=entry.python,
             scheduler_address=address,
-            dashboard_link=f"http://127.0.0.1:{port}/status" if port else None,
+            dashboard_link=f"http://{host}:{port}/status" if port else None,
             dashboard_path=entry.dashboard_path,
             status=entry.status,
             created_at=entry.created_at,
@@ -251,7 +262,11 @@ class ClusterManager:
                 interface=self.worker_interface, local_directory=self.worker_local_directory,
             )  # fmt: skip
             spec.update(tag=entry.tag, orphan_timeout_s=self.orphan_timeout_s)
-            entry.link = await supervisor.start(python, cred_dir, spec)
+            if resolved.supervisor == "job":
+                spec["kwargs"]["scheduler_options"] = {"dashboard_address": ":0"}  # the proxy's way in
+                entry.link = await supervisor.start_as_job(python, cred_dir, spec, _job_options(resolved))
+            else:
+                entry.link = await supervisor.start(python, cred_dir, spec)
             self.absorb(entry, await entry.link.call("hello"))
         except Exception as e:
             del self._clusters[cluster_id]
@@ -393,7 +408,7 @@ class ClusterManager:
             return final, job_ids
 
         results = await asyncio.gather(*(one(e) for e in entries))
-        tags = {e.tag for e in entries if not e.local}
+        tags = {t for e in entries if not e.local for t in (e.tag, e.tag + supervisor.JOB_SUFFIX)}
         errors: str | None = None
         if tags:
             try:

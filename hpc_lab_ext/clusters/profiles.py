@@ -68,6 +68,9 @@ class Profile:
     open_fields: tuple[str, ...] = ()
     allowed_partitions: tuple[str, ...] = ()  # when partition is open; () = any partition
     idle_timeout_s: float = 600.0
+    #: where the cluster's scheduler (its supervisor process) runs: "jupyter" (beside the Jupyter
+    #: server) or "job" (a small Slurm job of its own, for sites that forbid work on login nodes)
+    supervisor: str = "jupyter"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -182,6 +185,8 @@ def _check_profile(p: Profile) -> Profile:
         raise ValueError(f"{where}: open_fields may only name {', '.join(OPEN_FIELDS)}")
     if not isinstance(p.idle_timeout_s, (int, float)) or isinstance(p.idle_timeout_s, bool):
         raise ValueError(f"{where}: idle_timeout_s must be a number of seconds")
+    if p.supervisor not in ("jupyter", "job") or (p.supervisor == "job" and p.scheduler != "slurm"):
+        raise ValueError(f"{where}: supervisor is 'jupyter' or, for a Slurm profile, 'job'")
     if not all(isinstance(d, str) for d in (*p.job_extra_directives, *p.allowed_partitions)):
         raise ValueError(f"{where}: job_extra_directives and allowed_partitions are lists of strings")
     return p

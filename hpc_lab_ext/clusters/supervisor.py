@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import HPCLabError
+from ..errors import CommandFailed, HPCLabError
 from ..kernel_env import hpc_lab_supervisor
-from ..runner import spawn_detached
+from ..runner import run, spawn_detached
 
 SCRIPT = Path(hpc_lab_supervisor.__file__).resolve()
 CALL_TIMEOUT_S = 30.0
@@ -134,13 +135,20 @@ async def _close(writer: asyncio.StreamWriter) -> None:
         await asyncio.wait_for(writer.wait_closed(), 2)
 
 
-async def start(python: str, directory: Path, spec: dict[str, Any], timeout: float = 90.0) -> Link:
-    """Start the supervisor of a cluster whose credentials are in `directory`; return its link
-    once the cluster's Dask scheduler and the control channel are up."""
-    spec_path = directory / "spec.json"
-    fd = os.open(spec_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+#: the Slurm job name of a cluster's supervisor when it runs as a job: "<tag>-scheduler"
+JOB_SUFFIX = "-scheduler"
+
+
+def _write_spec(directory: Path, spec: dict[str, Any]) -> None:
+    fd = os.open(directory / "spec.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(spec, f)
+
+
+async def start(python: str, directory: Path, spec: dict[str, Any], timeout: float = 90.0) -> Link:
+    """Start the supervisor of a cluster whose credentials are in `directory`, on this host; return
+    its link once the cluster's Dask scheduler and the control channel are up."""
+    _write_spec(directory, spec)
     proc = spawn_detached(
         [python, str(SCRIPT), str(directory)], log_path=str(directory / "supervisor.log"), cwd=str(directory)
     )
@@ -154,6 +162,38 @@ async def start(python: str, directory: Path, spec: dict[str, Any], timeout: flo
             proc.kill()
             raise HPCLabError(f"the Dask scheduler did not start within {timeout:g} s: {log_tail(directory)}")
         await asyncio.sleep(0.1)
+    return link
+
+
+async def start_as_job(
+    python: str, directory: Path, spec: dict[str, Any], sbatch_options: list[str], timeout: float = 120.0
+) -> Link:
+    """Start the supervisor as a small Slurm job of its own (sites that forbid work on the host of
+    the Jupyter server); return its link once it answers. The job script comes on sbatch's
+    standard input: no shell of ours is involved."""
+    _write_spec(directory, {**spec, "listen": "0.0.0.0"})  # noqa: S104  (reached from the Jupyter host)
+    quoted = " ".join(shlex.quote(a) for a in (python, str(SCRIPT), str(directory)))
+    argv = [
+        "sbatch", "--parsable", f"--job-name={spec['tag']}{JOB_SUFFIX}", "--ntasks=1", "--cpus-per-task=1",
+        "--mem=1G", f"--output={directory / 'supervisor.log'}", f"--chdir={directory}", *sbatch_options,
+    ]  # fmt: skip
+    result = await run(argv, timeout=30, stdin=f"#!/bin/sh\nexec {quoted}\n")
+    if result.returncode != 0:
+        raise CommandFailed(f"Slurm did not take the scheduler's job: {result.stderr.strip()[:500]}", argv)
+    job_id = result.stdout.strip().split(";")[0]
+    link = Link(directory)
+    deadline = time.monotonic() + timeout
+    while link.address() is None:
+        state = (await run(["squeue", "--noheader", "-j", job_id, "-o", "%T %r"], timeout=15)).stdout.strip()
+        if not state:
+            raise HPCLabError(f"the scheduler's job {job_id} ended: {log_tail(directory) or 'no output'}")
+        if time.monotonic() > deadline:
+            await run(["scancel", job_id], timeout=15)
+            raise HPCLabError(
+                f"the scheduler's job {job_id} did not start within {timeout:g} s ({state.lower()}); "
+                "it was cancelled"
+            )
+        await asyncio.sleep(1.0)
     return link
 
 

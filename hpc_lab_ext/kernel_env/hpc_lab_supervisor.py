@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import ssl
 import sys
 import time
@@ -80,6 +81,7 @@ class Supervisor:
         self.lock = asyncio.Lock()  # one change of the cluster at a time
         self.done = asyncio.Event()
         self.closing = False
+        self.host = "127.0.0.1"
         self._signalled: asyncio.Future[None] | None = None
 
     # ---- life -----------------------------------------------------------------------------------
@@ -97,12 +99,14 @@ class Supervisor:
         server = await asyncio.start_server(
             self.serve, host, 0, ssl=tls_context(self.cert, self.key, server=True), limit=MAX_REQUEST_BYTES
         )
+        # Listening everywhere (a supervisor run as a job): its server reaches it by this host's name.
+        self.host = socket.getfqdn() if host == "0.0.0.0" else host  # noqa: S104
         port = server.sockets[0].getsockname()[1]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
         write_private(self.dir / "supervisor.json", {
-            "pid": os.getpid(), "host": host, "port": port, "started_at": time.time(),
+            "pid": os.getpid(), "host": self.host, "port": port, "started_at": time.time(),
             "python": sys.executable, "versions": versions(),
             "scheduler_address": self.cluster.scheduler_address,
         })  # fmt: skip
@@ -190,6 +194,7 @@ class Supervisor:
             "status": "failed" if adapter.failed(c) else ("closing" if self.closing else "running"),
             "scheduler_address": c.scheduler_address,
             "dashboard_port": adapter.dashboard_port(c),
+            "dashboard_host": "127.0.0.1" if self.host == "127.0.0.1" else self.host,
             "specs": adapter.specs(c),
             "workers": adapter.workers(c),
             "idle_since": adapter.idle_since(c),
