@@ -49,7 +49,12 @@ test.describe('HPC panel on Grid Engine', () => {
       await expect(row).toBeVisible({ timeout: 30_000 });
       await expect(row).toContainText(id);
       await expect(row).toContainText('alice');
-      await expect(row).toContainText('debug.q');
+      // at the sidebar's default width the queue (partition) is in the job's details
+      await row.click();
+      const details = page.getByRole('region', {
+        name: `Details of job ${id}`
+      });
+      await expect(details).toContainText('debug.q');
       await page.getByRole('tab', { name: 'Nodes', exact: true }).click();
       await expect(
         page.locator('.jp-HpcNodes-partition[data-partition="debug.q"]')
