@@ -57,6 +57,11 @@ test.describe('HPC panel Dask clusters', () => {
     const card = page.locator('.jp-HpcCluster').first();
     await expect(card).toBeVisible({ timeout: 60_000 });
     await expect(card).toContainText('this notebook');
+    // The card shows up while the cluster's supervisor starts; the server takes settings from
+    // the card once the cluster runs.
+    await expect(card.locator('.jp-HpcCluster-status')).toHaveText('running', {
+      timeout: 60_000
+    });
 
     // Patience: on and off from the card; the server answers with its settings and tries.
     const patience = card.locator('.jp-HpcCluster-patience');
@@ -93,9 +98,15 @@ test.describe('HPC panel Dask clusters', () => {
     await expect(page.locator('.jp-Notebook .jp-Cell')).toHaveCount(2, {
       timeout: 30_000
     });
-    await expect(
-      page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-InputArea')
-    ).toContainText('Client(');
+    // the connect cell gives cluster and client (client.cluster is cluster) and runs
+    const connectCell = page.locator('.jp-Notebook .jp-Cell').nth(1);
+    await expect(connectCell.locator('.jp-InputArea')).toContainText(
+      'cluster, client = connect('
+    );
+    await expect(connectCell.locator('.jp-InputPrompt')).toHaveText(/\[\d+\]/, {
+      timeout: 60_000
+    });
+    await expect(connectCell.locator('.jp-OutputArea')).toContainText('Client');
     await page.notebook.addCell(
       'code',
       'import dask.array as da\nprint("sum", int(da.ones((1000, 1000), chunks=250).sum().compute()))'
