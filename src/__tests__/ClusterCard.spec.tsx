@@ -73,3 +73,35 @@ describe('the Dask card’s worker counts', () => {
     ).toEqual([1, 0, 0, 1]);
   });
 });
+
+describe('the Dask card’s controls', () => {
+  function controls(status: string): HTMLFieldSetElement {
+    const html = renderToStaticMarkup(
+      <ClusterCard
+        cluster={{ ...baseCluster, status }}
+        current={false}
+        now={0}
+        trans={t => t}
+        onScale={() => undefined}
+        onAdapt={() => undefined}
+        onPatience={() => undefined}
+        onConnect={() => undefined}
+        onDashboard={() => undefined}
+        onShutdown={() => undefined}
+      />
+    );
+    return new DOMParser()
+      .parseFromString(html, 'text/html')
+      .querySelector('fieldset.jp-HpcCluster-controls')!;
+  }
+
+  it('wait for the cluster to run (the server refuses scaling and patience before)', () => {
+    const starting = controls('starting');
+    expect(starting.disabled).toBe(true);
+    expect(starting.querySelectorAll('button').length).toBeGreaterThan(0);
+    expect(
+      starting.querySelector('.jp-HpcCluster-patience input')
+    ).not.toBeNull();
+    expect(controls('running').disabled).toBe(false);
+  });
+});

@@ -254,106 +254,112 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
           style={{ width: `${parts.pending * 100}%` }}
         />
       </div>
-      <div className="jp-HpcCluster-scale">
-        <button
-          aria-label={trans('One worker fewer')}
-          disabled={requested <= 0}
-          onClick={() => scaleTo(requested - 1)}
-        >
-          −
-        </button>
-        <input
-          type="number"
-          min={0}
-          max={max}
-          value={target}
-          aria-label={trans('Workers wanted')}
-          aria-invalid={!validTarget}
-          onChange={e => setTarget(e.target.value)}
-          onKeyDown={e => {
-            if (e.key === 'Enter' && validTarget) {
-              scaleTo(n);
-            }
-          }}
-        />
-        <button
-          aria-label={trans('One worker more')}
-          disabled={requested >= max}
-          onClick={() => scaleTo(requested + 1)}
-        >
-          +
-        </button>
-        <button
-          className="jp-HpcCluster-apply"
-          disabled={!validTarget || n === requested}
-          onClick={() => scaleTo(n)}
-        >
-          {trans('Scale')}
-        </button>
-        <span className="jp-HpcCluster-max">
-          {trans('max')} {max}
-        </span>
-      </div>
-      <div className="jp-HpcCluster-presets" aria-label={trans('Scale to')}>
-        {presets(max).map(value => (
+      {/* Scaling and patience wait for a running cluster (the server refuses them before). */}
+      <fieldset
+        className="jp-HpcCluster-controls"
+        disabled={cluster.status !== 'running'}
+      >
+        <div className="jp-HpcCluster-scale">
           <button
-            key={value}
-            aria-label={`${trans('Scale to')} ${value} ${trans('workers')}`}
-            className={value === requested ? 'jp-mod-active' : ''}
-            disabled={value === requested}
-            onClick={() => scaleTo(value)}
+            aria-label={trans('One worker fewer')}
+            disabled={requested <= 0}
+            onClick={() => scaleTo(requested - 1)}
           >
-            {value}
+            −
           </button>
-        ))}
-      </div>
-      <div className="jp-HpcCluster-adapt">
-        <label>
           <input
-            type="checkbox"
-            checked={cluster.adapt !== null}
-            onChange={e =>
-              e.target.checked
-                ? props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
-                : props.onScale(cluster, requested)
-            }
+            type="number"
+            min={0}
+            max={max}
+            value={target}
+            aria-label={trans('Workers wanted')}
+            aria-invalid={!validTarget}
+            onChange={e => setTarget(e.target.value)}
+            onKeyDown={e => {
+              if (e.key === 'Enter' && validTarget) {
+                scaleTo(n);
+              }
+            }}
           />
-          {trans('Adapt between')}
-        </label>
-        <input
-          type="number"
-          min={0}
-          max={max}
-          value={adaptMin}
-          aria-label={trans('Adapt minimum')}
-          onChange={e => setAdaptMin(e.target.value)}
-        />
-        <span>{trans('and')}</span>
-        <input
-          type="number"
-          min={0}
-          max={max}
-          value={adaptMax}
-          aria-label={trans('Adapt maximum')}
-          onChange={e => setAdaptMax(e.target.value)}
-        />
-        {cluster.adapt !== null ? (
           <button
-            onClick={() =>
-              props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
-            }
+            aria-label={trans('One worker more')}
+            disabled={requested >= max}
+            onClick={() => scaleTo(requested + 1)}
           >
-            {trans('Apply')}
+            +
           </button>
+          <button
+            className="jp-HpcCluster-apply"
+            disabled={!validTarget || n === requested}
+            onClick={() => scaleTo(n)}
+          >
+            {trans('Scale')}
+          </button>
+          <span className="jp-HpcCluster-max">
+            {trans('max')} {max}
+          </span>
+        </div>
+        <div className="jp-HpcCluster-presets" aria-label={trans('Scale to')}>
+          {presets(max).map(value => (
+            <button
+              key={value}
+              aria-label={`${trans('Scale to')} ${value} ${trans('workers')}`}
+              className={value === requested ? 'jp-mod-active' : ''}
+              disabled={value === requested}
+              onClick={() => scaleTo(value)}
+            >
+              {value}
+            </button>
+          ))}
+        </div>
+        <div className="jp-HpcCluster-adapt">
+          <label>
+            <input
+              type="checkbox"
+              checked={cluster.adapt !== null}
+              onChange={e =>
+                e.target.checked
+                  ? props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
+                  : props.onScale(cluster, requested)
+              }
+            />
+            {trans('Adapt between')}
+          </label>
+          <input
+            type="number"
+            min={0}
+            max={max}
+            value={adaptMin}
+            aria-label={trans('Adapt minimum')}
+            onChange={e => setAdaptMin(e.target.value)}
+          />
+          <span>{trans('and')}</span>
+          <input
+            type="number"
+            min={0}
+            max={max}
+            value={adaptMax}
+            aria-label={trans('Adapt maximum')}
+            onChange={e => setAdaptMax(e.target.value)}
+          />
+          {cluster.adapt !== null ? (
+            <button
+              onClick={() =>
+                props.onAdapt(cluster, Number(adaptMin), Number(adaptMax))
+              }
+            >
+              {trans('Apply')}
+            </button>
+          ) : null}
+        </div>
+        {props.onPatience && cluster.profile.scheduler === 'slurm' ? (
+          <PatienceLine
+            cluster={cluster}
+            onPatience={props.onPatience}
+            trans={trans}
+          />
         ) : null}
-      </div>
-      {props.onPatience && cluster.profile.scheduler === 'slurm' ? (
-        <PatienceLine
-          cluster={cluster}
-          onPatience={props.onPatience}
-          trans={trans}
-        />
-      ) : null}
+      </fieldset>
       <div className="jp-HpcCluster-actions">
         <button onClick={() => props.onConnect(cluster)}>
           {trans('Connect notebook')}
