@@ -176,3 +176,11 @@ async def test_updates_websocket_refuses_unauthenticated(jp_ws_fetch: Any) -> No
     with pytest.raises(HTTPClientError) as info:
         await jp_ws_fetch("hpc-lab-ext", "api", "v1", "updates", headers={"Authorization": ""})
     assert info.value.code in (401, 403)
+
+
+async def test_the_token_may_come_in_the_url(api: Any, jp_serverapp: Any) -> None:
+    # Jupyter's own way to authenticate a scripted request (curl ".../status?token=...").
+    code, body = await api("status", token=jp_serverapp.identity_provider.token)
+    assert code == 200 and body["backend"] == "local", body
+    code, body = await api("status", tok="x")
+    assert code == 400 and "unknown query parameter 'tok'" in body["message"]

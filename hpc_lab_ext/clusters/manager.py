@@ -172,7 +172,10 @@ class ClusterManager:
         )
 
     def absorb(self, entry: Entry, answer: Mapping[str, Any]) -> None:
-        """Keep a supervisor's answer as the cluster's state."""
+        """Keep a supervisor's answer as the cluster's state, unless a later one is kept already (a
+        read answered before a scale finished can arrive after the scale's own answer)."""
+        if not isinstance(answer.get("seq"), int) or answer["seq"] < entry.state.get("seq", 0):
+            return
         entry.state = {k: v for k, v in answer.items() if k not in ("ok", "error")}
         if entry.state.get("status") == "failed" and entry.status == "running":
             entry.status, entry.error = "failed", "the cluster's Dask scheduler stopped"

@@ -84,7 +84,8 @@ class HPCLabHandler(APIHandler):
         # JupyterLab's ServerConnection adds a bare timestamp (`?1795611444028`) to defeat caches.
         args = self.request.query_arguments
         cache_busters = {k for k, v in args.items() if k.isdigit() and v == [b""]}
-        unknown = sorted(set(args) - set(allowed) - cache_busters)
+        # "token" is Jupyter's own way to authenticate a request in its URL.
+        unknown = sorted(set(args) - set(allowed) - cache_busters - {"token"})
         if unknown:
             raise BadRequest(
                 f"unknown query parameter {unknown[0][:40]!r}; allowed: {', '.join(allowed) or 'none'}"

@@ -82,6 +82,7 @@ class Supervisor:
         self.done = asyncio.Event()
         self.closing = False
         self.host = "127.0.0.1"
+        self.seq = 0
         self._signalled: asyncio.Future[None] | None = None
 
     # ---- life -----------------------------------------------------------------------------------
@@ -190,7 +191,9 @@ class Supervisor:
 
     def state(self) -> dict[str, Any]:
         c = self.cluster
+        self.seq += 1  # answers may arrive out of order over two connections: the later state wins
         return {
+            "seq": self.seq,
             "status": "failed" if adapter.failed(c) else ("closing" if self.closing else "running"),
             "scheduler_address": c.scheduler_address,
             "dashboard_port": adapter.dashboard_port(c),
