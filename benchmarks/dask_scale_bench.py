@@ -35,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import dask  # noqa: E402
 import psutil  # noqa: E402
 from dask_jobqueue import SLURMCluster  # noqa: E402
 from distributed import Client  # noqa: E402
@@ -100,6 +101,11 @@ class Target:
 
 
 async def raw_target(label: str, log_dir: Path, tls: bool) -> tuple[Target, Any]:
+    # A plain SpecCluster reuses a gone worker's name, and its clean-up of the gone worker
+    # (lost-worker-timeout later) then cancels the new job of that name: back to back runs would
+    # lose workers. Cleaning up at once keeps the raw runs honest (the manager's clusters never
+    # reuse a name).
+    dask.config.set({"distributed.deploy.lost-worker-timeout": "50ms"})
     name = f"hpc-bench-raw-{secrets.token_hex(3)}"
     log_dir.mkdir(parents=True, exist_ok=True)
     security = Security.temporary() if tls else None

@@ -420,7 +420,7 @@ async def test_bad_inputs(sandbox: Sandbox) -> None:
         await sandbox.manager.adapt(cid, 0, 5)
     create = sandbox.manager.create
     cases: list[tuple[str, dict[str, Any], str]] = [
-        ("nope", {}, "unknown profile 'nope'; profiles: idle, later, locked, small"),
+        ("nope", {}, "unknown profile 'nope'; profiles: idle, in-job, later, locked, small"),
         ("locked", {"memory": "2GB"}, "does not let you change memory; you may change: cores"),
         ("small", {"walltime": "01:00:00"}, "over partition debug's limit of 00:30:00"),
         ("small", {"partition": "gpu"}, "unknown or not allowed partition 'gpu'; allowed: batch, debug"),

@@ -73,6 +73,11 @@ async def test_job_template_failed_submissions_and_replacement(security: Any, tm
         assert [name for name, _ in adapter.specs(cluster)] == ["hpc-lab-0123abcd-0"]
         assert not adapter.needs_settling(cluster)
 
+        # A name is never given twice, even once its worker is gone.
+        first = adapter_names(cluster.new_worker_spec())
+        second = adapter_names(cluster.new_worker_spec())
+        assert first != second
+
         adapter.use_template(cluster, {"queue": "batch", "walltime": "00:15:00", "cores": 2, "memory": "2GB"})
         assert "#SBATCH -p batch" in cluster.job_script() and "#SBATCH -t 00:15:00" in cluster.job_script()
         replaced = adapter.replace_jobs(cluster, ["11"], 2)
@@ -94,3 +99,7 @@ async def test_commands_run_without_a_shell_and_fail_with_their_words() -> None:
         await adapter.call(["sleep", "5"], timeout=0.2)
     with pytest.raises(RuntimeError, match="could not be started"):
         await adapter.call(["/nonexistent/sbatch"])
+
+
+def adapter_names(spec: dict[str, Any]) -> list[str]:
+    return sorted(spec)

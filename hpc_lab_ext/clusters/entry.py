@@ -57,6 +57,7 @@ class Entry:
     watcher: asyncio.Task[None] | None = None
     connected_jobs: set[str] = field(default_factory=set)  # job ids whose worker has connected
     first_known: dict[str, float] = field(default_factory=dict)  # job id -> when first seen
+    suspects: set[str] = field(default_factory=set)  # tagged jobs Dask did not know at the last check
     dashboard_key: str | None = None  # the cluster's key in dask-labextension's proxy
     dashboard_path: str | None = None  # proxied by dask-labextension
     patience: Patience | None = None  # resubmit long-pending worker jobs in a sooner shape

@@ -119,7 +119,11 @@ async def reconcile(m: ClusterManager, entry: Entry) -> None:
     for job_id in known:
         entry.first_known.setdefault(job_id, now)
     queued = {job.id: job for job in m._tagged(snapshot, entry.tag)}
-    strays = [i for i, job in queued.items() if i not in known and job.state in LIVE_STATES]
+    # A stray must look like one in two checks running: a job being submitted right now can be in
+    # the queue a moment before the supervisor's state names it.
+    suspects = {i for i, job in queued.items() if i not in known and job.state in LIVE_STATES}
+    strays = sorted(suspects & entry.suspects)
+    entry.suspects = suspects - set(strays)
     if strays:
         log.warning("cluster %s: cancelling job(s) Dask lost track of: %s", entry.id, strays)
         await m._cancel(strays)

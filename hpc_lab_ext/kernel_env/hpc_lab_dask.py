@@ -6,7 +6,8 @@ environment has; it imports nothing of hpc_lab_ext. What it reaches into, and wh
 
 - ``SpecCluster.worker_spec`` / ``.workers`` / ``.new_spec`` / ``._i`` / ``._correct_state()`` /
   ``._lock``: which worker jobs exist (spec key -> job object with ``job_id``), waiting until
-  submissions and cancellations are done, and replacing the job template (patience);
+  submissions and cancellations are done, replacing the job template (patience), and never reusing
+  a worker's name (``new_worker_spec``: see `_fresh_worker_spec`);
 - ``JobQueueCluster._job_kwargs``: the template of new worker jobs (patience's sooner shape);
 - ``Cluster._adaptive``: stopping adaptive scaling (``adapt()`` has no public "off");
 - ``Scheduler.workers`` / ``.idle_since``: connected workers and the idle clock;
@@ -127,11 +128,25 @@ def _job_classes() -> dict[str, tuple[type[Any], type[Any]]]:
         ("pbs", PBSCluster, PbsWorkerJob),
         ("lsf", LSFCluster, LsfWorkerJob),
     ):
-        out[kind] = (type(f"Hpc{base.__name__}", (base,), {"job_cls": job}), job)
+        members = {"job_cls": job, "new_worker_spec": _fresh_worker_spec}
+        out[kind] = (type(f"Hpc{base.__name__}", (base,), members), job)
     return out
 
 
+def _fresh_worker_spec(self: Any) -> dict[str, Any]:
+    """SpecCluster.new_worker_spec, but a name is never given twice: SpecCluster reuses the name of
+    a worker that is gone, and its delayed clean-up of that gone worker (lost-worker-timeout after
+    the scheduler reports it removed) then closes the new worker of the same name, cancelling its
+    job (seen as a job cancelled a moment after submission when scaling 1 -> 0 -> 1 quickly)."""
+    from distributed.deploy.spec import SpecCluster
+
+    spec: dict[str, Any] = SpecCluster.new_worker_spec(self)  # type: ignore[no-untyped-call]
+    self._i += 1
+    return spec
+
+
 _CLASSES: dict[str, tuple[type[Any], type[Any]]] = {}
+_LOCAL: list[type[Any]] = []
 
 
 def job_classes() -> dict[str, tuple[type[Any], type[Any]]]:
@@ -156,11 +171,11 @@ def security_from(cert: str, key: str) -> Any:
 def make_cluster(kind: str, kwargs: dict[str, Any], security: Any) -> Any:
     """A not yet started cluster: a LocalCluster ("local") or a dask-jobqueue cluster."""
     if kind == "local":
-        from distributed import LocalCluster
+        if not _LOCAL:
+            from distributed import LocalCluster
 
-        return LocalCluster(  # type: ignore[no-untyped-call]
-            **kwargs, security=security, protocol="tls://", asynchronous=True
-        )
+            _LOCAL.append(type("HpcLocalCluster", (LocalCluster,), {"new_worker_spec": _fresh_worker_spec}))
+        return _LOCAL[0](**kwargs, security=security, protocol="tls://", asynchronous=True)
     if kind not in job_classes():
         raise ValueError(f"no Dask cluster for scheduler {kind!r}")
     cls, _ = job_classes()[kind]
