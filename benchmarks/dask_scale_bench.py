@@ -35,7 +35,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import dask  # noqa: E402
 import psutil  # noqa: E402
 from dask_jobqueue import SLURMCluster  # noqa: E402
 from distributed import Client  # noqa: E402
@@ -45,8 +44,14 @@ from servers import ServerProcess  # noqa: E402
 from hpc_lab_ext.clusters.env import credential_paths  # noqa: E402
 from hpc_lab_ext.clusters.manager import ClusterManager  # noqa: E402
 from hpc_lab_ext.clusters.profiles import Profile  # noqa: E402
+from hpc_lab_ext.kernel_env import hpc_lab_dask  # noqa: E402
 from hpc_lab_ext.poller import Poller  # noqa: E402
 from hpc_lab_ext.scheduler.slurm import SlurmBackend  # noqa: E402
+
+
+class FreshNames(SLURMCluster):  # type: ignore[misc]
+    new_worker_spec = hpc_lab_dask._fresh_worker_spec
+
 
 PROFILE = Profile(name="bench", cores=1, memory="1GB", walltime="00:10:00", partition="debug", max_workers=8)
 
@@ -101,15 +106,13 @@ class Target:
 
 
 async def raw_target(label: str, log_dir: Path, tls: bool) -> tuple[Target, Any]:
-    # A plain SpecCluster reuses a gone worker's name, and its clean-up of the gone worker
-    # (lost-worker-timeout later) then cancels the new job of that name: back to back runs would
-    # lose workers. Cleaning up at once keeps the raw runs honest (the manager's clusters never
-    # reuse a name).
-    dask.config.set({"distributed.deploy.lost-worker-timeout": "50ms"})
+    # A plain SpecCluster reuses a gone worker's name, and its delayed clean-up of the gone worker
+    # then cancels the new job of that name: back to back runs would lose workers. The raw cluster
+    # gets the same fresh names as the manager's (kernel_env/hpc_lab_dask.py), nothing else.
     name = f"hpc-bench-raw-{secrets.token_hex(3)}"
     log_dir.mkdir(parents=True, exist_ok=True)
     security = Security.temporary() if tls else None
-    cluster = SLURMCluster(
+    cluster = FreshNames(
         cores=1, memory="1GB", processes=1, walltime="00:10:00", queue="debug", interface="lo",
         job_name=name, python=sys.executable, scheduler_options={"dashboard_address": "127.0.0.1:0"},
         security=security, shared_temp_directory=str(log_dir) if tls else None,
