@@ -17,22 +17,16 @@ def main() -> int:
     sandbox.use_test_instance()
     sandbox_sge.use_test_instance()
     failed = False
-    if sandbox.owns_sandbox():
-        left = sandbox.leftover_jobs()
+    for helpers, where in ((sandbox, "sandbox"), (sandbox_sge, "Grid Engine sandbox")):
+        if not helpers.owns_sandbox():
+            continue
+        left = helpers.leftover_jobs()
         if left:
-            print(f"FAILED: the tests left {len(left)} job(s) in the sandbox:", *left, sep="\n  ")
-            sandbox.cancel_all()
+            print(f"FAILED: the tests left {len(left)} job(s) in the {where}:", *left, sep="\n  ")
+            helpers.cancel_all()
             failed = True
         else:
-            print("no jobs left in the tests' sandbox")
-    if sandbox_sge.owns_sandbox():
-        left = sandbox_sge.leftover_jobs()
-        if left:
-            print(f"FAILED: the tests left {len(left)} job(s) in the Grid Engine sandbox:", *left, sep="\n  ")
-            sandbox_sge.cancel_all()
-            failed = True
-        else:
-            print("no jobs left in the tests' Grid Engine sandbox")
+            print(f"no jobs left in the tests' {where}")
     return 1 if failed else 0
 
 

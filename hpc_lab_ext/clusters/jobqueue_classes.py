@@ -19,9 +19,6 @@ from typing import Any
 from ..kernel_env import hpc_lab_dask
 from .profiles import Profile, gpu_count, memory_bytes, walltime_seconds, worker_lifetime_args
 
-CONFIG_NAMES = hpc_lab_dask.CONFIG_NAMES
-
-
 # ---- per-scheduler settings ---------------------------------------------------------------------
 
 

@@ -303,11 +303,3 @@ def replace_jobs(cluster: Any, job_ids: list[str], count: int) -> list[str]:
             spec = cluster.new_worker_spec()
         cluster.worker_spec.update(spec)
     return [str(n) for n in names]
-
-
-def job_script(kind: str, kwargs: dict[str, Any], security: Any) -> str:
-    """The job script a dask-jobqueue cluster of this kind would submit (nothing is started)."""
-    _, job_cls = job_classes()[kind]
-    options = {k: v for k, v in kwargs.items() if k not in ("name", "scheduler_options", "asynchronous")}
-    job = job_cls(scheduler="tls://127.0.0.1:8786", name="x", security=security, **options)
-    return str(job.job_script())
