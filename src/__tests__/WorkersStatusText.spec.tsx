@@ -74,4 +74,18 @@ describe('WorkersStatusText', () => {
     });
     expect(opened).toBe(2);
   });
+
+  it('is set as JupyterLab’s other status-bar texts (same line box, so the same baseline)', () => {
+    React.act(() =>
+      root.render(
+        <WorkersStatusText
+          cluster={cluster(2, 1)}
+          trans={trans}
+          onOpen={() => undefined}
+        />
+      )
+    );
+    const item = container.querySelector('.jp-HpcWorkersStatus-text')!;
+    expect(item.classList.contains('jp-StatusBar-TextItem')).toBe(true);
+  });
 });

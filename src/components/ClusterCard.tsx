@@ -145,6 +145,41 @@ function WorkerRows(props: {
   );
 }
 
+/**
+ * Why the pending worker jobs wait, as the card shows it without expanding: one line per reason,
+ * "2 waiting: waiting for free nodes · starts in 4 min (12:40)", the earliest start of the group.
+ */
+export function pendingReasons(
+  workers: readonly IClusterWorker[],
+  now: number,
+  trans: Trans
+): string[] {
+  const groups = new Map<string, { count: number; start: number }>();
+  for (const w of workers) {
+    if (w.state !== 'PENDING') {
+      continue;
+    }
+    const start = w.start_time ? Date.parse(w.start_time) : NaN;
+    const group = groups.get(w.reason) ?? { count: 0, start: Infinity };
+    group.count++;
+    if (Number.isFinite(start) && !w.reason.startsWith('JobHeld')) {
+      group.start = Math.min(group.start, start);
+    }
+    groups.set(w.reason, group);
+  }
+  return [...groups.entries()].map(([reason, { count, start }]) => {
+    const why =
+      describeReason(reason) ||
+      trans('waiting for the scheduler to consider it');
+    const when = Number.isFinite(start)
+      ? start <= now
+        ? ` · ${trans('starts')} ${trans('soon')}`
+        : ` · ${trans('starts')} ${startsAt(start, now)}`
+      : '';
+    return `${trans('%1 waiting: %2', count, why)}${when}`;
+  });
+}
+
 /** One-click worker counts: 0, 1, 2, 4, 8… up to the profile's maximum (always included). */
 export function presets(max: number): number[] {
   const values = [0];
@@ -173,6 +208,8 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
   React.useEffect(() => setTarget(String(requested)), [requested]);
   const parts = progressParts(cluster);
   const shown = shownCounts(cluster);
+  const waiting =
+    shown.pending > 0 ? pendingReasons(cluster.workers, now, trans) : [];
   const n = Number(target);
   const validTarget = /^\d+$/.test(target) && n >= 0 && n <= max;
   const scaleTo = (value: number) =>
@@ -240,6 +277,16 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
         </span>
         {idle ? <span className="jp-HpcCluster-idle">{idle}</span> : null}
       </div>
+      {waiting.length > 0 ? (
+        <ul
+          className="jp-HpcCluster-pendingReasons"
+          aria-label={trans('Why workers wait')}
+        >
+          {waiting.map(line => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      ) : null}
       <div className="jp-HpcCluster-progress" aria-hidden="true">
         <span
           className="jp-HpcCluster-progressConnected"

@@ -22,7 +22,7 @@ export function WorkersStatusText(props: IWorkersStatusTextProps): JSX.Element {
   const { requested, pending, running, connected } = cluster.counts;
   return (
     <span
-      className="jp-HpcWorkersStatus-text"
+      className="jp-StatusBar-TextItem jp-HpcWorkersStatus-text"
       role="button"
       tabIndex={0}
       title={`${trans('Dask cluster')} ${cluster.name}: ${requested} ${trans('requested')}, ${pending} ${trans('pending')}, ${running} ${trans('running')}, ${connected} ${trans('connected')}. ${trans('Click to open the HPC panel.')}`}

@@ -64,17 +64,18 @@ test.describe('HPC panel Dask clusters', () => {
     });
 
     // Patience: on and off from the card; the server answers with its settings and tries.
+    // The switch is labelled with what it does when on, whether on or off.
     const patience = card.locator('.jp-HpcCluster-patience');
-    await expect(patience).toContainText(
-      'Waiting workers are left as they are'
-    );
-    await patience.getByRole('checkbox').click(); // checked once the server answered
-    await expect(patience).toContainText('Resubmit workers waiting over 5 min');
+    const patienceSwitch = patience.getByRole('checkbox', {
+      name: 'Resubmit workers waiting over 5 min in a shape that starts sooner'
+    });
+    await expect(patienceSwitch).not.toBeChecked();
+    await patienceSwitch.click(); // checked once the server answered
+    await expect(patienceSwitch).toBeChecked();
     await expect(patience).toContainText('0 of 3 tries used');
-    await patience.getByRole('checkbox').click();
-    await expect(patience).toContainText(
-      'Waiting workers are left as they are'
-    );
+    await patienceSwitch.click();
+    await expect(patienceSwitch).not.toBeChecked();
+    await expect(patience).not.toContainText('tries used');
 
     // Scale to 2 with the buttons, and watch the jobs connect.
     await card.getByRole('button', { name: 'Scale to 2 workers' }).click();
