@@ -12,8 +12,10 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Enum, Float, Unicode, default
 
 from .errors import HPCLabError
-from .handlers import HANDLERS
+from .handlers import API, HANDLERS
+from .handlers.logs import JobLogHandler
 from .jobs import JobActions
+from .logs.manager import LogManager
 from .models import Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
@@ -126,6 +128,12 @@ class HPCLabApp(ExtensionApp):
         "clusters running for the next server (see cluster_orphan_timeout). File > Shut Down always "
         "closes them.",
     )
+    log_follow_interval = Float(
+        0.25,
+        config=True,
+        help="Seconds between two looks at a followed job log's size (one look per file, however "
+        "many tabs follow it).",
+    )
     worker_interface = Unicode(
         "",
         config=True,
@@ -145,6 +153,7 @@ class HPCLabApp(ExtensionApp):
     updates: UpdatesHub
     job_actions: JobActions
     clusters: ClusterManager | None = None
+    logs: LogManager
     #: view name -> (snapshot version its records come from, serialized records)
     view_cache: dict[str, tuple[int, str]]
     _version: str | None = None
@@ -164,6 +173,13 @@ class HPCLabApp(ExtensionApp):
         )
         self.view_cache = {}
         self.job_actions = JobActions(self.scheduler, self.poller, self.user)
+        self.logs = LogManager(
+            self.scheduler,
+            self.poller,
+            self.user,
+            Path(self.cluster_dir).parent / "job-logs.json",
+            follow_interval=self.log_follow_interval,
+        )
         self.clusters = self._cluster_manager()
         if self.clusters is not None:
             self.clusters.server_url = self._server_url()
@@ -175,7 +191,8 @@ class HPCLabApp(ExtensionApp):
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(HANDLERS)
+        # Before HANDLERS, whose last route answers every other path with a 404.
+        self.handlers.extend([(f"{API}/logs/([^/]+)", JobLogHandler), *HANDLERS])
 
     def _cluster_manager(self) -> ClusterManager | None:
         """The Dask cluster manager, or None when the dask extra is not installed."""
@@ -240,6 +257,7 @@ class HPCLabApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.updates.stop()
+        self.logs.stop()
         if self.clusters is not None:
             try:
                 if self.clusters_survive_restart and self._stopping_on_signal():

@@ -7,6 +7,7 @@ import re
 
 from ..errors import CommandFailed, Conflict, NotFound, SchedulerUnavailable
 from ..jobids import validate_job_id
+from ..logs.paths import JobOutput, parse_job_output
 from ..models import Job, Node, Partition
 from ..runner import Result, command_exists, run
 from .base import JOB_ACTIONS, SchedulerBackend
@@ -142,6 +143,23 @@ class SlurmBackend(SchedulerBackend):
 
     async def estimated_starts(self) -> dict[str, str]:
         return parse_starts((await self._run(START_ARGV)).stdout)
+
+    async def job_output(self, job_id: str, hostnames: tuple[str, ...] = ()) -> JobOutput:
+        """Where a job's stdout and stderr go (``scontrol -o show job``); NotFound once Slurm
+        has forgotten the job (MinJobAge after its end)."""
+        job_id = validate_job_id(job_id)
+        result = await run(["scontrol", "-o", "show", "job", job_id], timeout=self.command_timeout)
+        if result.returncode != 0:
+            message = _first_line(result.stderr) or f"scontrol exited with status {result.returncode}"
+            if _NOT_FOUND in message:
+                raise NotFound(f"job {job_id} is not known to Slurm (any more)")
+            if _UNREACHABLE.search(message):
+                raise SchedulerUnavailable(f"Slurm controller unreachable: {message}")
+            raise CommandFailed(message, argv=list(result.argv), returncode=result.returncode)
+        output = parse_job_output(result.stdout, job_id, hostnames)
+        if output is None:
+            raise NotFound(f"job {job_id} is not known to Slurm (any more)")
+        return output
 
     async def config(self) -> dict[str, str]:
         """The controller's running configuration (`scontrol show config`) as Key -> value."""

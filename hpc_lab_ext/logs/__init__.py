@@ -1,0 +1,1 @@
+"""Job logs: where a job's output goes, windows of it, and following it as it grows."""
