@@ -11,6 +11,8 @@ export interface INodeHeatmapProps {
   partitions: readonly IPartition[];
   metric: NodeMetric;
   onMetric: (metric: NodeMetric) => void;
+  /** a tile was clicked (or Enter pressed on it): show that node's jobs */
+  onNode?: (name: string) => void;
   trans: Trans;
 }
 
@@ -97,7 +99,16 @@ function Bar(props: {
 
 /** Nodes grouped by partition, one cell per node shaded by how much of it is allocated. */
 export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
-  const { nodes, partitions, metric, onMetric, trans } = props;
+  const { nodes, partitions, metric, onMetric, onNode, trans } = props;
+  // one handler for every tile (a thousand closures would cost the paint)
+  const pick = (event: React.SyntheticEvent) => {
+    const cell = (event.target as HTMLElement).closest<HTMLElement>(
+      '.jp-HpcNodes-cell'
+    );
+    if (cell?.dataset.node && onNode) {
+      onNode(cell.dataset.node);
+    }
+  };
   const byName = new Map(nodes.map(n => [n.name, n]));
   const groups =
     partitions.length > 0
@@ -114,7 +125,15 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
     ['gpu', trans('GPU')]
   ];
   return (
-    <div className="jp-HpcNodes">
+    <div
+      className={`jp-HpcNodes${onNode ? ' jp-mod-clickable' : ''}`}
+      onClick={pick}
+      onKeyDown={event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          pick(event);
+        }
+      }}
+    >
       <div
         className="jp-HpcNodes-metrics"
         role="radiogroup"

@@ -152,6 +152,21 @@ export function QueueToolbar(props: IQueueToolbarProps): JSX.Element {
           ))}
         </select>
       </div>
+      {filter.node ? (
+        <div className="jp-HpcQueue-toolbarRow jp-HpcQueue-nodeFilter">
+          <span className="jp-HpcQueue-chip" role="status">
+            {trans('Jobs on node')} <b>{filter.node}</b>
+            <button
+              className="jp-HpcQueue-chipClear"
+              onClick={() => onFilter({ ...filter, node: '' })}
+              title={trans('Show the jobs of every node')}
+              aria-label={trans('Show the jobs of every node')}
+            >
+              ×
+            </button>
+          </span>
+        </div>
+      ) : null}
     </div>
   );
 }

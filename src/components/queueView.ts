@@ -5,6 +5,7 @@
  */
 import { IJob } from '../api';
 import { describeReason, gpuCount } from './format';
+import { expandHostlist } from './hostlist';
 
 export type StateGroup = 'all' | 'pending' | 'running' | 'other';
 
@@ -14,6 +15,8 @@ export interface IQueueFilter {
   state: StateGroup;
   /** '' for every partition */
   partition: string;
+  /** only jobs running on this node ('' or absent: any node); set by clicking a node tile */
+  node?: string;
 }
 
 export type SortKey =
@@ -61,7 +64,8 @@ export function isFiltered(filter: IQueueFilter): boolean {
   return (
     filter.text.trim() !== '' ||
     filter.state !== 'all' ||
-    filter.partition !== ''
+    filter.partition !== '' ||
+    !!filter.node
   );
 }
 
@@ -88,6 +92,18 @@ function haystack(job: IJob): string {
   return text;
 }
 
+const nodeLists = new WeakMap<IJob, readonly string[]>();
+
+/** The nodes a job runs on, from its Slurm host list ("node[1-3]"), cached per record. */
+export function jobNodes(job: IJob): readonly string[] {
+  let names = nodeLists.get(job);
+  if (names === undefined) {
+    names = expandHostlist(job.nodes);
+    nodeLists.set(job, names);
+  }
+  return names;
+}
+
 /** Pending jobs can be queued in several partitions at once ("batch,debug"). */
 export function jobPartitions(job: IJob): string[] {
   return job.partition.split(',').filter(Boolean);
@@ -97,7 +113,11 @@ export function jobPartitions(job: IJob): string[] {
 export function jobFilter(filter: IQueueFilter): (job: IJob) => boolean {
   const words = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
   const { state, partition } = filter;
+  const node = filter.node ?? '';
   return job => {
+    if (node !== '' && !jobNodes(job).includes(node)) {
+      return false;
+    }
     if (state !== 'all' && stateGroup(job.state) !== state) {
       return false;
     }
@@ -215,6 +235,7 @@ export function makeQueueView(): typeof queueView {
       last.filter.text === filter.text &&
       last.filter.state === filter.state &&
       last.filter.partition === filter.partition &&
+      (last.filter.node ?? '') === (filter.node ?? '') &&
       last.sort?.key === sort?.key &&
       last.sort?.descending === sort?.descending
     ) {

@@ -6,6 +6,7 @@ import * as React from 'react';
 import { IJob, JobAction } from '../api';
 import { NodeMetric } from '../components/NodeHeatmap';
 import { StatusBanner } from '../components/StatusBanner';
+import { NO_FILTER } from '../components/queueView';
 import { IHpcModel } from '../tokens';
 import { NodesSection } from './NodesSection';
 import {
@@ -70,6 +71,20 @@ export class HpcPanel extends ReactWidget {
       this._queueView = view;
       this._viewChanged.emit();
     }
+  }
+
+  /**
+   * The queue, filtered to the jobs on one node: everyone's, since a node's use is everyone's.
+   * The filter shows in the queue's toolbar with a button that clears it.
+   */
+  showNodeJobs(node: string): void {
+    this._queueView = {
+      ...this._queueView,
+      filter: { ...NO_FILTER, node }
+    };
+    this._options.model.scope = 'all';
+    this._section = 'queue';
+    this._viewChanged.emit();
   }
 
   /** Show the Dask section with its new-cluster form open. */
@@ -173,6 +188,7 @@ export class HpcPanel extends ReactWidget {
             model={model}
             metric={this._metric}
             onMetric={metric => (this.metric = metric)}
+            onNode={name => this.showNodeJobs(name)}
             trans={trans}
           />
         );

@@ -10,6 +10,8 @@ export interface INodesSectionProps {
   model: IHpcModel;
   metric: NodeMetric;
   onMetric: (metric: NodeMetric) => void;
+  /** show the queue filtered to the jobs on this node */
+  onNode?: (name: string) => void;
   trans: Trans;
 }
 
@@ -55,6 +57,7 @@ export function NodesSection(props: INodesSectionProps): JSX.Element {
         partitions={model.partitions}
         metric={metric}
         onMetric={onMetric}
+        onNode={props.onNode}
         trans={trans}
       />
       {gaps && gaps.partitions.length > 0 ? (

@@ -86,4 +86,76 @@ test.describe('HPC panel nodes', () => {
       execFileSync('scancel', [id]);
     }
   });
+
+  test('clicking a node shows the jobs on it in the queue, with the filter in view and a way to clear it', async ({
+    page
+  }) => {
+    const sbatch = (node: string, name: string) =>
+      execFileSync(
+        'sbatch',
+        [
+          '--parsable',
+          '--output=/dev/null',
+          '--chdir=/tmp',
+          '-p',
+          'batch',
+          '-w',
+          node,
+          '-J',
+          name,
+          '-c',
+          '1',
+          '-t',
+          '5',
+          '--wrap',
+          'sleep 120'
+        ],
+        { encoding: 'utf-8' }
+      ).trim();
+    const ids = [
+      sbatch('node2', 'on node two'),
+      sbatch('node4', 'on node four')
+    ];
+    try {
+      await page.sidebar.openTab('hpc-lab-ext-panel'); // the default width
+      await page.getByRole('radio', { name: 'Mine' }).click();
+      const rows = page.locator('.jp-HpcQueue-row');
+      await expect(rows.filter({ hasText: 'on node four' })).toHaveCount(1, {
+        timeout: 20_000
+      });
+      await expect(rows.filter({ hasText: 'on node two' })).toHaveCount(1);
+      await page.getByRole('tab', { name: 'Nodes', exact: true }).click();
+      await page
+        .locator('.jp-HpcNodes-partition[data-partition="batch"]')
+        .locator('.jp-HpcNodes-cell[data-node="node4"]')
+        .click();
+
+      // the queue, everyone's jobs, only those on node4, and the filter says so
+      await expect(
+        page.getByRole('tab', { name: 'Queue', exact: true })
+      ).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByRole('radio', { name: 'All' })).toHaveAttribute(
+        'aria-checked',
+        'true'
+      );
+      const chip = page.locator('.jp-HpcQueue-nodeFilter');
+      await expect(chip).toBeInViewport();
+      await expect(chip).toContainText('Jobs on node node4');
+      await expect(rows.filter({ hasText: 'on node four' })).toHaveCount(1, {
+        timeout: 20_000
+      });
+      await expect(rows.filter({ hasText: 'on node two' })).toHaveCount(0);
+      for (const row of await rows.all()) {
+        await expect(row).not.toContainText('node2');
+      }
+
+      await chip
+        .getByRole('button', { name: 'Show the jobs of every node' })
+        .click();
+      await expect(chip).toHaveCount(0);
+      await expect(rows.filter({ hasText: 'on node two' })).toHaveCount(1);
+    } finally {
+      execFileSync('scancel', ids);
+    }
+  });
 });
