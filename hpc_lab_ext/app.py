@@ -20,6 +20,7 @@ from .models import Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
 from .updates import UpdatesHub
+from .wire import Compressed
 
 if TYPE_CHECKING:
     from .clusters.manager import ClusterManager
@@ -156,6 +157,8 @@ class HPCLabApp(ExtensionApp):
     logs: LogManager
     #: view name -> (snapshot version its records come from, serialized records)
     view_cache: dict[str, tuple[int, str]]
+    #: gzip of each view's latest body
+    compressed: Compressed
     _version: str | None = None
 
     def initialize_settings(self) -> None:
@@ -172,6 +175,7 @@ class HPCLabApp(ExtensionApp):
             start_interval=self.start_interval,
         )
         self.view_cache = {}
+        self.compressed = Compressed()
         self.job_actions = JobActions(self.scheduler, self.poller, self.user)
         self.logs = LogManager(
             self.scheduler,

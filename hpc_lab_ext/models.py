@@ -41,6 +41,35 @@ class Job:
 
 
 @dataclass(frozen=True)
+class InternedColumn:
+    """A column of repeated strings: its distinct values and, per job, the position of its value."""
+
+    values: list[str | None]
+    index: list[int]
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """A column of local times without a zone, as whole seconds after the earliest (`base`, in
+    seconds from 1970-01-01T00:00:00 on the same wall clock); null where the job has no time."""
+
+    base: int
+    offsets: list[int | None]
+
+
+#: One column of `JobColumns`: the values as they are, interned strings or times.
+JobColumn = InternedColumn | TimeColumn | list[str | int | bool | None]
+
+
+@dataclass(frozen=True)
+class JobColumns:
+    """The compact form of a job list (hpc_lab_ext/wire.py): one column per `Job` field."""
+
+    count: int
+    columns: dict[str, JobColumn]
+
+
+@dataclass(frozen=True)
 class Node:
     """One compute node and what is allocated on it."""
 

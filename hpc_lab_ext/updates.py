@@ -1,7 +1,9 @@
 """Messages pushed to browser tabs: the full snapshot on connect, then deltas after each poll.
 
-Each message is serialized once per poll and the same string is sent to every client, so the cost
-of a poll does not grow with the number of open tabs.
+Each message is serialized once per poll and form and the same string is sent to every client, so
+the cost of a poll does not grow with the number of open tabs. A client that connects with
+``?format=columns`` gets the job lists of its snapshot and deltas in the compact columns form
+(hpc_lab_ext/wire.py); the rest of each message is the same.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .models import Snapshot
+from .models import Job, Snapshot
 from .poller import Poller
+from .wire import job_columns, jobs_from_columns
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[str], None]
+
+#: How a client wants job lists: plain objects (the default) or columns.
+FORMATS = ("objects", "columns")
 
 
 def _diff(old: Iterable[Any], new: Iterable[Any], key: str) -> dict[str, list[Any]]:
@@ -27,6 +33,24 @@ def _diff(old: Iterable[Any], new: Iterable[Any], key: str) -> dict[str, list[An
     upsert = [item.to_json() for k, item in after.items() if before.get(k) != item]
     remove = [k for k in before if k not in after]
     return {"upsert": upsert, "remove": remove}
+
+
+def _job_diff(old: tuple[Job, ...], new: tuple[Job, ...], columns: bool) -> dict[str, Any]:
+    """Jobs to add or replace and ids to remove; the upserts as columns when asked.
+
+    Unchanged jobs are the same objects from one poll to the next (the parser reuses the record
+    of every unchanged line), so identity settles most of them without comparing fields.
+    """
+    before = {job.id: job for job in old}
+    upsert: list[Job] = []
+    for job in new:
+        was = before.pop(job.id, None)
+        if was is not job and was != job:
+            upsert.append(job)
+    remove = list(before)  # what is left was not in the new list
+    if columns and upsert:  # an empty list stays [] (what a quiet poll sends)
+        return {"upsert": job_columns(upsert), "remove": remove}
+    return {"upsert": [job.to_json() for job in upsert], "remove": remove}
 
 
 def _header(snapshot: Snapshot, kind: str, unreachable_since: float | None) -> dict[str, Any]:
@@ -40,17 +64,21 @@ def _header(snapshot: Snapshot, kind: str, unreachable_since: float | None) -> d
     }
 
 
-def snapshot_message(snapshot: Snapshot, unreachable_since: float | None = None) -> dict[str, Any]:
-    """Everything a client needs to start from."""
+def snapshot_message(
+    snapshot: Snapshot, unreachable_since: float | None = None, columns: bool = False
+) -> dict[str, Any]:
+    """Everything a client needs to start from (the jobs as columns when asked)."""
     return {
         **_header(snapshot, "snapshot", unreachable_since),
-        "jobs": [job.to_json() for job in snapshot.jobs],
+        "jobs": job_columns(snapshot.jobs) if columns else [job.to_json() for job in snapshot.jobs],
         "nodes": [node.to_json() for node in snapshot.nodes],
         "partitions": [p.to_json() for p in snapshot.partitions],
     }
 
 
-def delta_message(old: Snapshot, new: Snapshot, unreachable_since: float | None = None) -> dict[str, Any]:
+def delta_message(
+    old: Snapshot, new: Snapshot, unreachable_since: float | None = None, columns: bool = False
+) -> dict[str, Any]:
     """What changed from `old` to `new`: records to add or replace, keys to remove.
 
     A poll that changed nothing gives a delta with empty lists: it still tells clients the data
@@ -60,9 +88,9 @@ def delta_message(old: Snapshot, new: Snapshot, unreachable_since: float | None 
     message["from"] = old.version
     if new.version == old.version:
         empty: dict[str, list[Any]] = {"upsert": [], "remove": []}
-        message.update(jobs=empty, nodes=empty, partitions=empty)
+        message.update(jobs=_job_diff((), (), columns), nodes=empty, partitions=empty)
         return message
-    message["jobs"] = _diff(old.jobs, new.jobs, "id")
+    message["jobs"] = _job_diff(old.jobs, new.jobs, columns)
     message["nodes"] = _diff(old.nodes, new.nodes, "name")
     message["partitions"] = _diff(old.partitions, new.partitions, "name")
     return message
@@ -75,13 +103,17 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     result = {k: v for k, v in delta.items() if k not in ("jobs", "nodes", "partitions", "from")}
     result["type"] = "snapshot"
     for section, key in (("jobs", "id"), ("nodes", "name"), ("partitions", "name")):
-        records = {r[key]: r for r in state[section]}
+        records = {r[key]: r for r in _records(state[section])}
         for k in delta[section]["remove"]:
             records.pop(k, None)
-        for record in delta[section]["upsert"]:
+        for record in _records(delta[section]["upsert"]):
             records[record[key]] = record
         result[section] = list(records.values())
     return result
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    return jobs_from_columns(data) if isinstance(data, dict) else list(data)
 
 
 ClustersSource = Callable[[], dict[str, Any]]  # {"clusters": [...], "notice": str | None}
@@ -101,7 +133,8 @@ class UpdatesHub:
     ) -> None:
         self.poller = poller
         self._clients: set[Send] = set()
-        self._snapshot_cache: tuple[int, bool, str] | None = None
+        self._columns: set[Send] = set()  # clients that asked for job lists as columns
+        self._snapshot_cache: dict[str, tuple[int, bool, str]] = {}
         self._clusters_source = clusters
         self._clusters_interval = clusters_interval
         self._clusters_seen: dict[Send, str] = {}  # client -> the clusters message it has
@@ -114,13 +147,14 @@ class UpdatesHub:
     def clients(self) -> int:
         return len(self._clients)
 
-    def full_snapshot(self) -> str:
-        """The current snapshot serialized, cached per version."""
+    def full_snapshot(self, form: str = "objects") -> str:
+        """The current snapshot serialized, cached per version and form."""
         snap = self.poller.snapshot
-        cached = self._snapshot_cache
+        cached = self._snapshot_cache.get(form)
         if cached is None or cached[:2] != (snap.version, snap.stale):
-            text = json.dumps(snapshot_message(snap, self.poller.unreachable_since))
-            self._snapshot_cache = cached = (snap.version, snap.stale, text)
+            message = snapshot_message(snap, self.poller.unreachable_since, columns=form == "columns")
+            text = json.dumps(message, separators=(",", ":") if form == "columns" else None)
+            self._snapshot_cache[form] = cached = (snap.version, snap.stale, text)
         return cached[2]
 
     def clusters_message(self) -> str | None:
@@ -152,9 +186,11 @@ class UpdatesHub:
             await asyncio.sleep(self._clusters_interval)
         self._clusters_task = None
 
-    def add(self, send: Send, clusters_sent: str | None = None) -> None:
+    def add(self, send: Send, clusters_sent: str | None = None, form: str = "objects") -> None:
         """A new client; `clusters_sent` is the clusters message it was already given."""
         self._clients.add(send)
+        if form == "columns":
+            self._columns.add(send)
         if clusters_sent is not None:
             self._clusters_seen[send] = clusters_sent
         self.poller.watchers = len(self._clients)
@@ -171,13 +207,21 @@ class UpdatesHub:
 
     def remove(self, send: Send) -> None:
         self._clients.discard(send)
+        self._columns.discard(send)
         self._clusters_seen.pop(send, None)
         self.poller.watchers = len(self._clients)
 
     def _on_poll(self, old: Snapshot, new: Snapshot) -> None:
         if not self._clients:
             return
-        self._broadcast(json.dumps(delta_message(old, new, self.poller.unreachable_since)))
+        since = self.poller.unreachable_since
+        columns = self._columns & self._clients
+        objects = self._clients - columns
+        if objects:
+            self._broadcast(json.dumps(delta_message(old, new, since)), objects)
+        if columns:
+            text = json.dumps(delta_message(old, new, since, columns=True), separators=(",", ":"))
+            self._broadcast(text, columns)
         self.push_clusters()
 
     def _broadcast(self, text: str, clients: Iterable[Send] | None = None) -> None:

@@ -4,7 +4,8 @@ import {
   IJob,
   INode,
   IPartition,
-  ISnapshotMessage
+  ISnapshotMessage,
+  decodeJobs
 } from './api';
 
 /** Everything the model knows of the scheduler, keyed for cheap deltas. */
@@ -30,7 +31,7 @@ export function stateFromSnapshot(message: ISnapshotMessage): ISchedulerState {
     stale: message.stale,
     error: message.error,
     unreachableSince: message.unreachable_since,
-    jobs: keyed(message.jobs, j => j.id),
+    jobs: keyed(decodeJobs(message.jobs), j => j.id),
     nodes: keyed(message.nodes, n => n.name),
     partitions: keyed(message.partitions, p => p.name)
   };
@@ -71,7 +72,11 @@ export function applyDelta(
     stale: delta.stale,
     error: delta.error,
     unreachableSince: delta.unreachable_since,
-    jobs: applyChanges(state.jobs, delta.jobs, j => j.id),
+    jobs: applyChanges(
+      state.jobs,
+      { upsert: decodeJobs(delta.jobs.upsert), remove: delta.jobs.remove },
+      j => j.id
+    ),
     nodes: applyChanges(state.nodes, delta.nodes, n => n.name),
     partitions: applyChanges(state.partitions, delta.partitions, p => p.name)
   };

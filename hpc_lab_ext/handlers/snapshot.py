@@ -1,4 +1,9 @@
-"""GET jobs, nodes and partitions: answered from the shared snapshot, with ETags."""
+"""GET jobs, nodes and partitions: answered from the shared snapshot, with ETags.
+
+Bodies are gzip-compressed when the request allows it (browsers always do), once per body and
+view (hpc_lab_ext/wire.py). `GET jobs?format=columns` gives the job list in the compact columns
+form; without it the records are plain objects, as they always were.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from typing import Any
 import tornado.web
 
 from ..models import Job, Snapshot
+from ..wire import accepts_gzip, job_columns
 from .base import HPCLabHandler
 
+JOB_FORMATS = ("objects", "columns")
 JOB_STATES = ("all", "pending", "running", "suspended", "completing", "other")
 _STATE_GROUPS = {
     "pending": {"PENDING"},
@@ -49,21 +56,37 @@ class SnapshotHandler(HPCLabHandler):
     def compute_etag(self) -> str | None:
         return None  # ours is set from the snapshot version, without hashing the body
 
-    def write_view(self, snapshot: Snapshot, view: str, key: str, build: Callable[[], list[Any]]) -> None:
+    async def write_view(
+        self,
+        snapshot: Snapshot,
+        view: str,
+        key: str,
+        build: Callable[[], list[Any]],
+        encode: Callable[[list[Any]], str] | None = None,
+    ) -> None:
         """Write a view of the snapshot; its records are serialized once per content version.
 
         A poll that changed nothing keeps the version, so the big part of the body (10k jobs) is
-        reused and only the small header (updated_at, stale) is new.
+        reused and only the small header (updated_at, stale) is new. The gzip of the whole body is
+        made once per poll and view, however many ask for it.
         """
         cache = self.hpc.view_cache
         cached = cache.get(view)
         if cached is None or cached[0] != snapshot.version:
-            cache[view] = cached = (snapshot.version, records_json(build()))
+            cache[view] = cached = (snapshot.version, (encode or records_json)(build()))
         header = json.dumps(
             {"updated_at": snapshot.updated_at, "stale": snapshot.stale, "version": snapshot.version}
         )
+        body = f'{{"{key}": {cached[1]}, {header[1:]}'
         self.set_header("Content-Type", "application/json")
-        self.finish(f'{{"{key}": {cached[1]}, {header[1:]}')
+        self.set_header("Vary", "Accept-Encoding")
+        if len(body) >= 1024 and accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
+            key_ = (snapshot.version, snapshot.updated_at, snapshot.stale)
+            compressed = await self.hpc.compressed.get(view, key_, body)
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(compressed)
+        else:
+            self.finish(body)
 
 
 class _Serialized:
@@ -91,22 +114,28 @@ class _Serialized:
 records_json = _Serialized()
 
 
+def columns_json(jobs: list[Job]) -> str:
+    return json.dumps(job_columns(jobs), separators=(",", ":"))
+
+
 class JobsHandler(SnapshotHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        self.reject_unknown_query(("user", "state"))
+        self.reject_unknown_query(("user", "state", "format"))
         who = self.query_choice("user", ("me", "all"), "me")
         state = self.query_choice("state", JOB_STATES, "all")
-        view = f"jobs-{who}-{state}"
+        form = self.query_choice("format", JOB_FORMATS, "objects")
+        view = f"jobs-{who}-{state}" + ("-columns" if form == "columns" else "")
         snapshot = await self.snapshot_or_304(view)
         if snapshot is None:
             return
         user = self.hpc.user if who == "me" else None
-        self.write_view(
+        await self.write_view(
             snapshot,
             view,
             "jobs",
             lambda: [job for job in snapshot.jobs if job_matches(job, user, state)],
+            columns_json if form == "columns" else None,
         )
 
 
@@ -116,7 +145,7 @@ class NodesHandler(SnapshotHandler):
         self.reject_unknown_query(())
         snapshot = await self.snapshot_or_304("nodes")
         if snapshot is not None:
-            self.write_view(snapshot, "nodes", "nodes", lambda: list(snapshot.nodes))
+            await self.write_view(snapshot, "nodes", "nodes", lambda: list(snapshot.nodes))
 
 
 class PartitionsHandler(SnapshotHandler):
@@ -125,7 +154,7 @@ class PartitionsHandler(SnapshotHandler):
         self.reject_unknown_query(())
         snapshot = await self.snapshot_or_304("partitions")
         if snapshot is not None:
-            self.write_view(snapshot, "partitions", "partitions", lambda: list(snapshot.partitions))
+            await self.write_view(snapshot, "partitions", "partitions", lambda: list(snapshot.partitions))
 
 
 class GapsHandler(SnapshotHandler):

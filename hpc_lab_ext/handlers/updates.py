@@ -1,4 +1,8 @@
-"""The updates websocket: the full snapshot on connect, then one delta per poll."""
+"""The updates websocket: the full snapshot on connect, then one delta per poll.
+
+`updates?format=columns` asks for job lists in the columns form. Messages are compressed with
+permessage-deflate when the browser offers it (every current browser does).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,22 @@ from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web, websocket
 
-from ..updates import UpdatesHub
+from ..updates import FORMATS, UpdatesHub
+
+#: zlib settings of permessage-deflate: level 6 makes the 10k-job snapshot about a tenth of its size;
+#: mem_level 5 keeps each connection's compressor to ~40 KB instead of ~260 KB.
+COMPRESSION = {"compression_level": 6, "mem_level": 5}
 
 
 class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
     @property
     def hub(self) -> UpdatesHub:
         return self.settings["hpc_lab_ext"].updates  # type: ignore[no-any-return]
+
+    form = "objects"
+
+    def get_compression_options(self) -> dict[str, Any]:
+        return dict(COMPRESSION)
 
     async def pre_get(self) -> None:
         authorized = await ensure_async(
@@ -28,17 +41,22 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
         await self.pre_get()
+        values = self.request.query_arguments.get("format", [b"objects"])
+        form = values[-1].decode("utf-8", errors="replace")
+        if form not in FORMATS:
+            raise web.HTTPError(400, f"format must be one of: {', '.join(FORMATS)}")
+        self.form = form
         result = super().get(*args, **kwargs)
         if result is not None:
             await result
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
         await self.hub.poller.first_snapshot()
-        self.write_message(self.hub.full_snapshot())
+        self.write_message(self.hub.full_snapshot(self.form))
         clusters = self.hub.clusters_message()
         if clusters is not None:
             self.write_message(clusters)
-        self.hub.add(self.send, clusters)
+        self.hub.add(self.send, clusters, self.form)
 
     async def on_message(self, message: str | bytes) -> None:
         try:
@@ -50,7 +68,7 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
         if kind == "refresh":
             await self.hub.poller.refresh(timeout=60)
         elif kind == "resync":
-            self.write_message(self.hub.full_snapshot())
+            self.write_message(self.hub.full_snapshot(self.form))
         else:
             self.write_message(
                 json.dumps({"type": "error", "message": f"unknown request {str(kind)[:40]!r}"})

@@ -1,4 +1,5 @@
 export * from './client';
+export * from './columns';
 export * from './rest';
 export * from './types';
 export * from './updates';

@@ -4,6 +4,7 @@ import {
   ICluster,
   IClusterList,
   IGaps,
+  IJobColumns,
   IJobList,
   INodeList,
   IPartitionList,
@@ -59,7 +60,10 @@ export const restClient: IRestClient = {
   status: () => requestAPI<IStatus>('status'),
   snapshot: async () => {
     const [jobs, nodes, partitions] = await Promise.all([
-      requestAPI<IJobList>('jobs?user=all'),
+      // the compact form: a fraction of the plain records on the wire (hpc_lab_ext/wire.py)
+      requestAPI<Omit<IJobList, 'jobs'> & { jobs: IJobColumns }>(
+        'jobs?user=all&format=columns'
+      ),
       requestAPI<INodeList>('nodes'),
       requestAPI<IPartitionList>('partitions')
     ]);

@@ -24,6 +24,31 @@ export interface IJob {
   array_task_id: string | null;
 }
 
+/** A column of repeated strings: the distinct values and, per job, the position of its value. */
+export interface IInternedColumn {
+  values: (string | null)[];
+  index: number[];
+}
+
+/** Zone-less local times as whole seconds after `base` (seconds from 1970-01-01T00:00:00). */
+export interface ITimeColumn {
+  base: number;
+  offsets: (number | null)[];
+}
+
+/** One column: the values as they are, interned strings or times. */
+export type JobColumn =
+  IInternedColumn | ITimeColumn | (string | number | boolean | null)[];
+
+/** The compact form of a job list (`?format=columns`): one column per IJob field. */
+export interface IJobColumns {
+  count: number;
+  columns: Record<string, JobColumn>;
+}
+
+/** A job list as the server sends it: records, or columns when asked for. */
+export type JobsOnTheWire = IJob[] | IJobColumns;
+
 export interface INode {
   name: string;
   state: string;
@@ -92,7 +117,7 @@ interface IUpdateHeader {
 
 export interface ISnapshotMessage extends IUpdateHeader {
   type: 'snapshot';
-  jobs: IJob[];
+  jobs: JobsOnTheWire;
   nodes: INode[];
   partitions: IPartition[];
 }
@@ -105,7 +130,7 @@ export interface IChanges<T> {
 export interface IDeltaMessage extends IUpdateHeader {
   type: 'delta';
   from: number;
-  jobs: IChanges<IJob>;
+  jobs: { upsert: JobsOnTheWire; remove: string[] };
   nodes: IChanges<INode>;
   partitions: IChanges<IPartition>;
 }

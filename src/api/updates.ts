@@ -20,12 +20,16 @@ export type UpdatesSocketFactory = (
   handlers: IUpdatesHandlers
 ) => IUpdatesSocket;
 
-/** Open the server's updates websocket: full snapshot first, then one delta per poll. */
+/**
+ * Open the server's updates websocket: full snapshot first, then one delta per poll. Job lists
+ * come as columns (decoded by the model); the browser negotiates permessage-deflate itself.
+ */
 export const openUpdatesSocket: UpdatesSocketFactory = handlers => {
   const settings = ServerConnection.makeSettings();
-  let url = URLExt.join(settings.wsUrl, API_ROOT, 'updates');
+  let url =
+    URLExt.join(settings.wsUrl, API_ROOT, 'updates') + '?format=columns';
   if (settings.token) {
-    url += `?token=${encodeURIComponent(settings.token)}`;
+    url += `&token=${encodeURIComponent(settings.token)}`;
   }
   const socket = new settings.WebSocket(url);
   let closed = false;
