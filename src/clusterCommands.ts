@@ -8,6 +8,7 @@ import {
 import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { ICluster, IPatienceSettings } from './api';
+import { DashboardPanes } from './daskPanes';
 import { currentNotebook, insertAndRun } from './notebook';
 import { CommandIDs, IHpcModel } from './tokens';
 import { Trans } from './trans';
@@ -19,10 +20,11 @@ export interface IClusterCommandOptions {
   trans: Trans;
   /** show the panel's Dask section with the new-cluster form open */
   showNewClusterForm: () => void;
+  /** dask-labextension's dashboard panes, opened one at a time */
+  panes: DashboardPanes;
+  /** the pane the Dashboard button opens (a route of the Dask dashboard) */
+  defaultPane: () => string;
 }
-
-const DASK_POPULATE_URL = 'dask:populate-dashboard-url';
-const DASK_LAUNCH_LAYOUT = 'dask:launch-layout';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -170,18 +172,29 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
   });
 
   app.commands.addCommand(CommandIDs.openDashboard, {
-    label: trans('Open Dask Dashboard of Cluster'),
-    execute: withCluster('Open dashboard', async cluster => {
+    label: args =>
+      args.browser
+        ? trans('Open the Whole Dask Dashboard in a Browser Tab')
+        : args.label
+          ? trans('Open the Dask %1 Pane', String(args.label))
+          : trans('Open Dask Dashboard of Cluster'),
+    execute: withCluster('Open dashboard', async (cluster, args) => {
       if (!cluster.dashboard_path) {
         throw new Error(trans('this cluster has no dashboard'));
       }
-      if (!app.commands.hasCommand(DASK_POPULATE_URL)) {
-        window.open(cluster.dashboard_link ?? cluster.dashboard_path, '_blank');
+      if (args.browser || !options.panes.available) {
+        // through the server's proxy: the scheduler's own address is not the browser's to reach
+        window.open(
+          new URL(`${cluster.dashboard_path}/status`, window.location.origin)
+            .href,
+          '_blank'
+        );
         return;
       }
-      const url = new URL(cluster.dashboard_path, window.location.origin).href;
-      await app.commands.execute(DASK_POPULATE_URL, { url });
-      await app.commands.execute(DASK_LAUNCH_LAYOUT);
+      await options.panes.open(
+        cluster,
+        typeof args.pane === 'string' ? args.pane : options.defaultPane()
+      );
     })
   });
 
@@ -198,6 +211,7 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
       });
       if (answer.button.accept) {
         await model.closeCluster(cluster.id);
+        options.panes.closeFor(cluster.id);
       }
     })
   });

@@ -15,6 +15,12 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IJob, JobAction, JobScope } from './api';
 import { addClusterCommands } from './clusterCommands';
 import { addCommands } from './commands';
+import {
+  DEFAULT_PANE,
+  DashboardPanes,
+  dashboardMenu,
+  hideDaskLabextensionUi
+} from './daskPanes';
 import { currentNotebook } from './notebook';
 import { hpcIcon } from './icons';
 import { HpcModel } from './model';
@@ -26,6 +32,7 @@ import { HpcPanel, Section } from './widgets/HpcPanel';
 import { QueueTab } from './widgets/QueueTab';
 import { WorkersStatus } from './widgets/WorkersStatus';
 import { bundleTrans } from './trans';
+import { logsPlugin } from './logs/plugin';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -146,6 +153,10 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
               clusterId: cluster.id
             })
           }
+          onDashboardMenu={(cluster, anchor) => {
+            const box = anchor.getBoundingClientRect();
+            dashboardMenu(app.commands, cluster).open(box.left, box.bottom);
+          }}
           onShutdown={cluster =>
             void app.commands.execute(CommandIDs.shutdownCluster, {
               clusterId: cluster.id
@@ -186,11 +197,15 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       selectedJob: () => selectedJob,
       cancelling: (jobId, cancelling) => notifier.quiet(jobId, cancelling)
     });
+    const panes = new DashboardPanes(app, model);
+    let defaultPane = DEFAULT_PANE;
     addClusterCommands({
       app,
       model,
       tracker,
       trans,
+      panes,
+      defaultPane: () => defaultPane,
       showNewClusterForm: () => {
         shell.activateById(panel.id);
         panel.openNewClusterForm();
@@ -230,6 +245,23 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       }
     }
 
+    // One Dask UI: dask-labextension's own cluster sidebar and commands hidden (a setting
+    // brings them back), once every plugin has been activated.
+    let showDaskUi: boolean | null = settings ? null : false;
+    let restoreDaskUi: (() => void) | null = null;
+    const applyDaskUi = () => {
+      if (showDaskUi === null) {
+        return;
+      }
+      if (!showDaskUi && !restoreDaskUi) {
+        restoreDaskUi = hideDaskLabextensionUi(app);
+      } else if (showDaskUi && restoreDaskUi) {
+        restoreDaskUi();
+        restoreDaskUi = null;
+      }
+    };
+    void app.restored.then(applyDaskUi);
+
     if (settings) {
       void settings.load(PLUGIN_ID).then(loaded => {
         // what the panel opens with; the panel's own controls change them afterwards
@@ -239,6 +271,9 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
         const apply = () => {
           confirmCancel = loaded.get('confirmCancel').composite as boolean;
           notifier.enabled = loaded.get('notifications').composite as boolean;
+          defaultPane = loaded.get('dashboardPane').composite as string;
+          showDaskUi = loaded.get('daskLabextensionUi').composite as boolean;
+          void app.restored.then(applyDaskUi);
           const nodeMetric = loaded.get('nodeMetric').composite as NodeMetric;
           if (nodeMetric !== metric) {
             // only when the setting itself changed, not on every other setting's change
@@ -256,4 +291,4 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
   }
 };
 
-export default plugin;
+export default [plugin, logsPlugin];

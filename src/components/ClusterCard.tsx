@@ -15,6 +15,8 @@ export interface IClusterCallbacks {
   onAdapt: (cluster: ICluster, minimum: number, maximum: number) => void;
   onConnect: (cluster: ICluster) => void;
   onDashboard: (cluster: ICluster) => void;
+  /** the menu of the dashboard's other panes, opened below `anchor` */
+  onDashboardMenu?: (cluster: ICluster, anchor: HTMLElement) => void;
   onShutdown: (cluster: ICluster) => void;
   /** turn resubmission of long-waiting worker jobs on or off */
   onPatience?: (cluster: ICluster, on: boolean) => void;
@@ -411,9 +413,22 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
         <button onClick={() => props.onConnect(cluster)}>
           {trans('Connect notebook')}
         </button>
-        <button onClick={() => props.onDashboard(cluster)}>
-          {trans('Dashboard')}
-        </button>
+        <span className="jp-HpcCluster-dashboard">
+          <button onClick={() => props.onDashboard(cluster)}>
+            {trans('Dashboard')}
+          </button>
+          {props.onDashboardMenu ? (
+            <button
+              className="jp-HpcCluster-dashboardMenu"
+              aria-haspopup="menu"
+              aria-label={trans('Other dashboard panes')}
+              title={trans('Other dashboard panes')}
+              onClick={e => props.onDashboardMenu!(cluster, e.currentTarget)}
+            >
+              ▾
+            </button>
+          ) : null}
+        </span>
         <button
           className="jp-mod-warn"
           onClick={() => props.onShutdown(cluster)}

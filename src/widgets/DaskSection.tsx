@@ -146,6 +146,7 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
             onAdapt={props.onAdapt}
             onConnect={props.onConnect}
             onDashboard={props.onDashboard}
+            onDashboardMenu={props.onDashboardMenu}
             onShutdown={props.onShutdown}
             onPatience={props.onPatience}
           />

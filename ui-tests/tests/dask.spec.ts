@@ -171,4 +171,124 @@ test.describe('HPC panel Dask clusters', () => {
     );
     await expect(page.locator('.jp-HpcCluster')).toHaveCount(0);
   });
+
+  test('one Dask UI: dask-labextension’s sidebar and cluster commands are hidden, its panes kept', async ({
+    page
+  }) => {
+    await expect(page.locator('#jp-left-stack')).toBeAttached();
+    // our panel's tab is there; dask-labextension's own sidebar is not
+    await expect(
+      page.locator('.jp-SideBar .lm-TabBar-tab[data-id="hpc-lab-ext-panel"]')
+    ).toHaveCount(1);
+    await expect(
+      page.locator(
+        '.jp-SideBar .lm-TabBar-tab[data-id="dask-dashboard-launcher"]'
+      )
+    ).toHaveCount(0);
+    await page.keyboard.press('Control+Shift+C');
+    const palette = page.locator('#command-palette');
+    for (const text of [
+      'Launch New Cluster',
+      'Launch Dask Dashboard Layout',
+      'Auto-Start Dask'
+    ]) {
+      await palette.locator('input').fill(text);
+      await expect(
+        palette.locator('.lm-CommandPalette-item', { hasText: text })
+      ).toHaveCount(0);
+    }
+    // ours answers the same search
+    await palette.locator('input').fill('New Dask Cluster');
+    await expect(
+      palette.locator('.lm-CommandPalette-item', {
+        hasText: 'New Dask Cluster for This Notebook'
+      })
+    ).toHaveCount(1);
+    await page.keyboard.press('Escape');
+    // its pane commands stay, for the Dashboard button
+    expect(
+      await page.evaluate(() =>
+        (window as any).jupyterapp.commands.hasCommand('dask:launch-dashboard')
+      )
+    ).toBe(true);
+  });
+
+  test('at the default width: the form fits, the status bar lines up, one dashboard pane at a time, closed with its cluster', async ({
+    page
+  }) => {
+    await page.notebook.createNew('dask-panes.ipynb');
+    await page.notebook.setCell(0, 'code', 'print(1)');
+    await page.notebook.runCell(0, true);
+    await page.sidebar.openTab('hpc-lab-ext-panel'); // never resized
+    await page.locator('#jp-HpcPanel-tab-dask').click();
+    await page.getByRole('button', { name: 'New cluster' }).click();
+    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    await form.locator('select').first().selectOption('small');
+
+    // every field ends inside the form, at the sidebar's default width
+    const formBox = (await form.boundingBox())!;
+    expect(formBox.width).toBeLessThan(300);
+    const fields = form.locator('input:not([type="checkbox"]), select');
+    expect(await fields.count()).toBeGreaterThan(3);
+    for (const field of await fields.all()) {
+      const box = (await field.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(
+        formBox.x + formBox.width + 0.5
+      );
+    }
+    await form.getByRole('button', { name: 'Create cluster' }).click();
+    const card = page.locator('.jp-HpcCluster').first();
+    await expect(card.locator('.jp-HpcCluster-status')).toHaveText('running', {
+      timeout: 60_000
+    });
+
+    // the status bar's cluster text sits on the line of its neighbours
+    const ours = page.locator('.jp-HpcWorkersStatus-text');
+    await expect(ours).toHaveText('0 workers');
+    const middle = async (item: typeof ours) => {
+      const box = (await item.boundingBox())!;
+      return box.y + box.height / 2;
+    };
+    const neighbour = page
+      .locator('.jp-StatusBar-Left .jp-StatusBar-TextItem')
+      .filter({ hasNotText: 'workers' })
+      .first();
+    expect(
+      Math.abs((await middle(ours)) - (await middle(neighbour)))
+    ).toBeLessThanOrEqual(1);
+
+    // Dashboard: one pane, beside the notebook rather than squeezing it
+    const panes = page.locator('.dask-DaskDashboard-widget');
+    await card.getByRole('button', { name: 'Dashboard', exact: true }).click();
+    await expect(panes).toHaveCount(1);
+    await expect(
+      page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: 'Task Stream'
+      })
+    ).toHaveCount(1);
+    await expect(panes.locator('iframe')).toHaveAttribute(
+      'src',
+      /\/dask\/dashboard\/.+individual-task-stream/,
+      { timeout: 30_000 }
+    );
+    // another pane from the menu beside the button
+    await card.getByRole('button', { name: 'Other dashboard panes' }).click();
+    await page
+      .locator('.jp-HpcDashboardMenu .lm-Menu-item', {
+        hasText: 'Open the Dask Progress Pane'
+      })
+      .click();
+    await expect(panes).toHaveCount(2);
+
+    // shut down: the panes go with the cluster
+    await card.getByRole('button', { name: 'Shut down' }).click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Shut down' })
+      .click();
+    await expect(page.locator('.jp-HpcCluster')).toHaveCount(0, {
+      timeout: 60_000
+    });
+    await expect(panes).toHaveCount(0);
+  });
 });

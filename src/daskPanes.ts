@@ -1,0 +1,243 @@
+/**
+ * dask-labextension as this extension uses it: its dashboard panes, opened one at a time and
+ * closed with their cluster, and none of its own cluster UI (its sidebar, "Launch New Cluster"),
+ * which would be a second Dask UI whose scaling bypasses our manager.
+ *
+ * Everything here goes through dask-labextension's commands and widgets as they are; nothing of
+ * it is rewritten. Without dask-labextension, none of this does anything.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { CommandRegistry } from '@lumino/commands';
+import { Menu, Widget } from '@lumino/widgets';
+
+import { ICluster } from './api';
+import { CommandIDs, IHpcModel } from './tokens';
+
+/** dask-labextension's command ids and names (7.x). */
+export const DaskIDs = {
+  populateUrl: 'dask:populate-dashboard-url',
+  launchPane: 'dask:launch-dashboard',
+  /** its sidebar: the URL field, every pane's button, its own cluster list */
+  sidebar: 'dask-dashboard-launcher',
+  /** the class of its pane widgets in the main area */
+  paneClass: 'dask-DaskDashboard-widget'
+};
+
+/**
+ * dask-labextension's commands that start, scale or stop clusters behind our manager's back, or
+ * open its three-pane layout: hidden from the palette and menus while this extension runs.
+ */
+export const HIDDEN_DASK_COMMANDS = [
+  'dask:launch-cluster',
+  'dask:stop-cluster',
+  'dask:scale-cluster',
+  'dask:launch-layout',
+  'dask:populate-and-launch-layout',
+  'dask:inject-client-code',
+  'dask:toggle-auto-start-client'
+];
+
+export interface IDashboardPane {
+  /** the Dask dashboard's route of the plot */
+  route: string;
+  /** as dask-labextension titles it (the plot's name in the dashboard's individual-plots.json) */
+  label: string;
+  group: 'tasks' | 'workers' | 'cluster';
+}
+
+/** The few panes that matter, grouped; the Dashboard button opens the first. */
+export const DASHBOARD_PANES: IDashboardPane[] = [
+  { route: '/individual-task-stream', label: 'Task Stream', group: 'tasks' },
+  { route: '/individual-progress', label: 'Progress', group: 'tasks' },
+  { route: '/individual-graph', label: 'Graph', group: 'tasks' },
+  {
+    route: '/individual-workers-memory',
+    label: 'Workers Memory',
+    group: 'workers'
+  },
+  { route: '/individual-cpu', label: 'Cpu', group: 'workers' },
+  { route: '/individual-workers', label: 'Workers', group: 'workers' },
+  {
+    route: '/individual-cluster-memory',
+    label: 'Cluster Memory',
+    group: 'cluster'
+  }
+];
+
+export const DEFAULT_PANE = DASHBOARD_PANES[0].route;
+
+/** Cluster states whose dashboard is gone for good. */
+const ENDED = new Set(['closing', 'closed', 'failed']);
+
+/**
+ * Opens a cluster's dashboard panes and closes them when the cluster is shut down (today they
+ * would stay open, blank). dask-labextension points every open pane at one dashboard URL, so
+ * the panes show the cluster whose dashboard was opened last.
+ */
+export class DashboardPanes {
+  constructor(
+    private readonly _app: JupyterFrontEnd,
+    private readonly _model: IHpcModel
+  ) {
+    _model.changed.connect(this._onModelChanged, this);
+  }
+
+  /** Whether dask-labextension's panes are there to open. */
+  get available(): boolean {
+    return this._app.commands.hasCommand(DaskIDs.launchPane);
+  }
+
+  /** dask-labextension's panes now in the main area. */
+  panes(): Widget[] {
+    const found: Widget[] = [];
+    for (const widget of this._app.shell.widgets('main')) {
+      if (widget.hasClass(DaskIDs.paneClass)) {
+        found.push(widget);
+      }
+    }
+    return found;
+  }
+
+  /** One pane of the cluster's dashboard (`route`, by default the task stream). */
+  async open(cluster: ICluster, route = DEFAULT_PANE): Promise<void> {
+    if (!cluster.dashboard_path) {
+      throw new Error('this cluster has no dashboard');
+    }
+    const pane =
+      DASHBOARD_PANES.find(p => p.route === route) ??
+      ({ route, label: route.replace(/^\/individual-/, '') } as IDashboardPane);
+    const url = new URL(cluster.dashboard_path, window.location.origin).href;
+    await this._app.commands.execute(DaskIDs.populateUrl, { url });
+    this._shown = cluster.id;
+    await this._app.commands.execute(DaskIDs.launchPane, {
+      item: { route: pane.route, label: pane.label, key: pane.label }
+    });
+  }
+
+  /** Close the panes that show this cluster's dashboard. */
+  closeFor(clusterId: string): void {
+    if (this._shown !== clusterId) {
+      return;
+    }
+    this._shown = null;
+    for (const pane of this.panes()) {
+      pane.close();
+    }
+  }
+
+  dispose(): void {
+    this._model.changed.disconnect(this._onModelChanged, this);
+  }
+
+  private _onModelChanged(): void {
+    const live = new Map(this._model.clusters.map(c => [c.id, c]));
+    if (this._shown === null) {
+      // after a reload: the panes restored with the page show the cluster whose path they hold
+      this._shown = this._showing(this._model.clusters);
+    }
+    const shown = this._shown;
+    if (shown !== null) {
+      const cluster = live.get(shown);
+      if (!cluster || ENDED.has(cluster.status)) {
+        this.closeFor(shown);
+      }
+    }
+  }
+
+  /** The cluster the open panes point at, from their URL. */
+  private _showing(clusters: readonly ICluster[]): string | null {
+    for (const pane of this.panes()) {
+      const url = String((pane as any).dashboardUrl ?? '');
+      const cluster = clusters.find(
+        c => c.dashboard_path && url.includes(c.dashboard_path)
+      );
+      if (cluster) {
+        return cluster.id;
+      }
+    }
+    return null;
+  }
+
+  private _shown: string | null = null;
+}
+
+/** The Dashboard button's menu: the few panes that matter, grouped, and the whole dashboard. */
+export function dashboardMenu(
+  commands: CommandRegistry,
+  cluster: ICluster
+): Menu {
+  const menu = new Menu({ commands });
+  menu.addClass('jp-HpcDashboardMenu');
+  let group: IDashboardPane['group'] | null = null;
+  for (const pane of DASHBOARD_PANES) {
+    if (group !== null && pane.group !== group) {
+      menu.addItem({ type: 'separator' });
+    }
+    group = pane.group;
+    menu.addItem({
+      command: CommandIDs.openDashboard,
+      args: { clusterId: cluster.id, pane: pane.route, label: pane.label }
+    });
+  }
+  menu.addItem({ type: 'separator' });
+  menu.addItem({
+    command: CommandIDs.openDashboard,
+    args: { clusterId: cluster.id, browser: true }
+  });
+  // a menu made for one opening: gone once closed (after its command ran)
+  menu.aboutToClose.connect(() => requestAnimationFrame(() => menu.dispose()));
+  return menu;
+}
+
+/**
+ * One Dask UI: take dask-labextension's sidebar out of the shell (its panes keep working, its
+ * widget stays alive for them) and hide its cluster commands from the palette and menus.
+ * Returns what undoes it, for the setting that brings its UI back.
+ */
+export function hideDaskLabextensionUi(app: JupyterFrontEnd): () => void {
+  const commands = app.commands;
+  const hidden = new Set(HIDDEN_DASK_COMMANDS);
+  // The palette and menus ask the registry whether a command is visible and enabled; the
+  // registry's answer for these few ids becomes "no" (their own options stay as they are).
+  const isVisible = commands.isVisible;
+  const isEnabled = commands.isEnabled;
+  commands.isVisible = (id, args) =>
+    !hidden.has(id) && isVisible.call(commands, id, args);
+  commands.isEnabled = (id, args) =>
+    !hidden.has(id) && isEnabled.call(commands, id, args);
+  for (const id of hidden) {
+    if (commands.hasCommand(id)) {
+      commands.notifyCommandChanged(id);
+    }
+  }
+
+  let sidebar: Widget | null = null;
+  const detach = () => {
+    for (const widget of app.shell.widgets('left')) {
+      if (widget.id === DaskIDs.sidebar) {
+        sidebar = widget;
+        // out of the left area; not disposed: its URL field drives the panes
+        widget.parent = null;
+        return;
+      }
+    }
+  };
+  detach();
+  // a dask-labextension activated after us adds its sidebar later
+  const shell = app.shell as any;
+  const onLayout = () => detach();
+  shell.layoutModified?.connect(onLayout);
+  return () => {
+    shell.layoutModified?.disconnect(onLayout);
+    commands.isVisible = isVisible;
+    commands.isEnabled = isEnabled;
+    for (const id of hidden) {
+      if (commands.hasCommand(id)) {
+        commands.notifyCommandChanged(id);
+      }
+    }
+    if (sidebar && !sidebar.isDisposed && !sidebar.parent) {
+      app.shell.add(sidebar, 'left', { rank: 200 });
+    }
+  };
+}
