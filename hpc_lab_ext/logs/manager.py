@@ -97,6 +97,7 @@ class LogManager:
         self._known: dict[str, tuple[JobOutput, float]] = {}
         self._remembered: dict[str, JobOutput] = self._load()
         self._prefetching: set[str] = set()
+        self._asked_at: dict[str, float] = {}  # job id -> when the scheduler last answered
         self._batch = False  # prefetching: save once at the end
         self._dirty = False
         self._unsubscribe = poller.subscribe(self._on_poll) if poller is not None else None
@@ -129,6 +130,7 @@ class LogManager:
         if output.user != self.user:
             raise Forbidden(f"job {job_id} belongs to {output.user}; only your own jobs' logs are shown")
         self._known[job_id] = (output, time.monotonic())
+        self._asked_at[job_id] = time.time()
         if output.started and self._remembered.get(job_id) != replace(output, state=""):
             self._remember(replace(output, state=""))
             if not self._batch:
@@ -136,9 +138,10 @@ class LogManager:
         return output
 
     def _state(self, job_id: str, output: JobOutput) -> str:
-        """The job's state from the shared snapshot (no scheduler call); "" when it left."""
+        """The job's state from the shared snapshot (no scheduler call); "" once it left the
+        queue. A snapshot older than the scheduler's answer does not know the job yet."""
         snapshot = self.poller.snapshot if self.poller is not None else None
-        if snapshot is None or not snapshot.updated_at:
+        if snapshot is None or snapshot.updated_at < self._asked_at.get(job_id, 0.0):
             return output.state
         for job in snapshot.jobs:
             if job.id == job_id:

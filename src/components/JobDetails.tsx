@@ -20,6 +20,7 @@ import {
   parseTime
 } from './jobText';
 import { Trans } from '../trans';
+import { requestJobLog } from '../logs/events';
 
 export interface IJobDetailsProps {
   job: IJob;
@@ -158,6 +159,14 @@ export function JobDetails(props: IJobDetailsProps): JSX.Element {
                 </button>
               ))
             : null}
+          {canAct ? (
+            <button
+              className="jp-HpcQueue-action jp-mod-log"
+              onClick={e => requestJobLog(e.currentTarget, { jobId: job.id })}
+            >
+              {trans('Log')}
+            </button>
+          ) : null}
         </span>
         <button
           className="jp-HpcQueue-detailsClose"
