@@ -170,12 +170,17 @@ def test_accept_encoding(header: str, gzip_ok: bool) -> None:
 async def test_one_compression_per_body_however_many_ask() -> None:
     cache = Compressed()
     body = json.dumps([job.to_json() for job in JOBS])
-    results = await asyncio.gather(*(cache.get("jobs", (1, 2.0), body) for _ in range(20)))
+    made: list[str] = []
+
+    def make(text: str) -> Any:
+        return lambda: made.append(text) or text
+
+    results = await asyncio.gather(*(cache.get("jobs", (1, 2.0), make(body)) for _ in range(20)))
     assert {gzip.decompress(r).decode() for r in results} == {body}
+    assert cache.compressions == 1 and made == [body]  # the body itself was put together once
+    await cache.get("jobs", (1, 2.0), make(body))
     assert cache.compressions == 1
-    await cache.get("jobs", (1, 2.0), body)
-    assert cache.compressions == 1
-    await cache.get("jobs", (1, 3.0), body + " ")
+    assert gzip.decompress(await cache.get("jobs", (1, 3.0), make(body + " "))).decode() == body + " "
     assert cache.compressions == 2
 
 

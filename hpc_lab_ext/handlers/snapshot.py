@@ -77,16 +77,21 @@ class SnapshotHandler(HPCLabHandler):
         header = json.dumps(
             {"updated_at": snapshot.updated_at, "stale": snapshot.stale, "version": snapshot.version}
         )
-        body = f'{{"{key}": {cached[1]}, {header[1:]}'
+        records = cached[1]
+
+        def body() -> str:
+            return f'{{"{key}": {records}, {header[1:]}'
+
         self.set_header("Content-Type", "application/json")
         self.set_header("Vary", "Accept-Encoding")
-        if len(body) >= 1024 and accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
-            key_ = (snapshot.version, snapshot.updated_at, snapshot.stale)
-            compressed = await self.hpc.compressed.get(view, key_, body)
+        if len(records) >= 1024 and accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
+            # the body is put together only when its gzip is not made yet
+            version = (snapshot.version, snapshot.updated_at, snapshot.stale)
+            compressed = await self.hpc.compressed.get(view, version, body)
             self.set_header("Content-Encoding", "gzip")
             self.finish(compressed)
         else:
-            self.finish(body)
+            self.finish(body())
 
 
 class _Serialized:
