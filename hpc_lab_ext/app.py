@@ -12,8 +12,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Enum, Float, Unicode, default
 
 from .errors import HPCLabError
-from .handlers import API, HANDLERS
-from .handlers.logs import JobLogHandler
+from .handlers import HANDLERS
 from .jobs import JobActions
 from .logs.manager import LogManager
 from .models import Status
@@ -195,8 +194,7 @@ class HPCLabApp(ExtensionApp):
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)
 
     def initialize_handlers(self) -> None:
-        # Before HANDLERS, whose last route answers every other path with a 404.
-        self.handlers.extend([(f"{API}/logs/([^/]+)", JobLogHandler), *HANDLERS])
+        self.handlers.extend(HANDLERS)
 
     def _cluster_manager(self) -> ClusterManager | None:
         """The Dask cluster manager, or None when the dask extra is not installed."""
