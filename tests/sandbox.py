@@ -43,6 +43,11 @@ def slurm_up() -> bool:
     return result.returncode == 0 and " is UP" in result.stdout
 
 
+def slurm_version() -> str:
+    """The running sandbox's Slurm release, the last word of `sinfo --version` (22.05.8, 25.11.7)."""
+    return _run(["sinfo", "--version"]).stdout.split()[-1]
+
+
 def require_slurm() -> None:
     """Skip the calling test when Slurm is down, or fail it when HPC_LAB_REQUIRE_SLURM=1."""
     if slurm_up():
@@ -122,7 +127,8 @@ def instance_conf(instance: str) -> str:
     out = subprocess.run(
         ["bash", str(SCRIPT), "env"], capture_output=True, text=True, env=env, timeout=10, check=True
     ).stdout
-    return out.strip().removeprefix("export SLURM_CONF=")
+    # `env` prints SLURM_CONF first (and PATH too for a Slurm built from source).
+    return out.splitlines()[0].strip().removeprefix("export SLURM_CONF=")
 
 
 def use_test_instance() -> None:

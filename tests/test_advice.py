@@ -31,8 +31,17 @@ def partition(name: str, max_time_s: int | None, default: bool = False) -> Parti
 PARTS = [partition("debug", 1800, default=True), partition("batch", 86400)]
 
 
+#: Slurm 25.11.7's wording, recorded from the 25.11 sandbox (the " a" is Slurm's own).
+ANSWER_25_11 = (
+    "sbatch: Job 56 to start at 2026-11-30T12:46:07 a using 4 processors on nodes node1 in partition debug\n"
+)
+
+
 def test_parse_test_only() -> None:
     assert parse_test_only(ANSWER) == "2026-11-29T16:47:36"
+    assert parse_test_only(ANSWER_25_11) == "2026-11-30T12:46:07"
+    federated = ANSWER_25_11.replace(" a using", " on cluster hpclab a using")
+    assert parse_test_only(federated) == "2026-11-30T12:46:07"
     assert parse_test_only("allocation failure: Requested node configuration is not available") is None
     assert parse_test_only("") is None
 

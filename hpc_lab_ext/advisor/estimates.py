@@ -24,7 +24,11 @@ from .planning import CYCLE_S, Planning
 from .shapes import Candidate, Shape
 from .track import Track
 
-_ANSWER = re.compile(r"to start at (\S+) using (\d+) processors on nodes (\S+) in partition (\S+)")
+# 22.05: "Job 56 to start at 2026-11-30T12:46:07 using 4 processors on nodes node1 in partition debug".
+# 25.11 adds " on cluster <name>" in a federation and a stray " a" before "using" (src/api/allocate.c).
+_ANSWER = re.compile(
+    r"to start at (\S+)(?: on cluster \S+)?(?: a)? using (\d+) processors on nodes (\S+) in partition (\S+)"
+)
 CACHE_S = 20.0
 
 
