@@ -120,6 +120,27 @@ async def test_estimates_match_what_slurm_then_does(busy: list[str], box: Box) -
         assert abs(ts(planned) - ts(habit.all_start)) < 5 * 60, (planned, habit.all_start)
 
 
+async def test_test_only_alone_misses_the_gap_backfill_fills(busy: list[str], box: Box) -> None:
+    """Why the advisor corrects `sbatch --test-only` with the snapshot, on every release tested.
+
+    Measured on Slurm 22.05.8 and 25.11.7 alike: for a 15-minute job that backfill starts within
+    seconds, `--test-only` answers the wide job's planned start, an hour away. A release where this
+    fails has mended `--test-only`, and the correction (advisor/backfill.py) should be revisited.
+    """
+    from hpc_lab_ext.advisor.estimates import estimate
+    from hpc_lab_ext.advisor.shapes import Candidate
+
+    said = await estimate(Candidate(Shape("batch", 1, 1000, 15 * 60), {}, 1), timeout=15)
+    wide_start = ts(job_field(busy[-1], "%S"))
+    assert said.first_start is not None, said
+    assert ts(said.first_start) >= wide_start - 60, (said.first_start, job_field(busy[-1], "%S"))
+    with cancelled_after() as ids:
+        began = time.monotonic()
+        ids.append(job := submit(["-p", "batch", "-c", "1", "-t", "15", "--mem=1000M", "-J", "sand-check"]))
+        wait_for(lambda: job_field(job, "%T") == "RUNNING", timeout=30)
+        assert time.monotonic() - began < 30
+
+
 def entry_of(box: Box, cluster_id: str) -> Entry:
     return box.manager._entry(cluster_id)
 
