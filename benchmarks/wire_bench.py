@@ -1,8 +1,8 @@
 """Cost as the queue grows: the server's costs and bytes on the wire at 10k, 50k and 100k jobs.
 
-For each queue size (--sizes), fills the sandbox queue with pending jobs that look like a busy
-site's (three users, two partitions, mostly distinct names, held or waiting for a begin time, a
-spread of cores, memory and limits; one row each), then measures:
+For each queue size (--sizes), fills the sandbox queue with pending jobs, one row each: tasks of
+job arrays split off into records of their own (see `fill`), of three users, in two partitions,
+held or waiting for a begin time, with a spread of cores, memory, names and limits. Then measures:
 
   - raw `squeue` with the backend's format, and the backend's `list_jobs` (steady polling) and
     whole poll (jobs, nodes, partitions): medians of --repeat
@@ -47,7 +47,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from servers import ServerProcess  # noqa: E402
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest  # noqa: E402
 
-from benchmarks.load_bench import pct, queue_size  # noqa: E402
+from benchmarks.load_bench import pct  # noqa: E402
 from hpc_lab_ext.handlers.updates import COMPRESSION  # noqa: E402
 from hpc_lab_ext.scheduler.slurm import SlurmBackend  # noqa: E402
 from hpc_lab_ext.scheduler.slurm_parse import SQUEUE_ARGV  # noqa: E402
@@ -55,6 +55,7 @@ from hpc_lab_ext.scheduler.slurm_parse import SQUEUE_ARGV  # noqa: E402
 JOB_NAME_TAG = "hpcw"  # every benchmark job's name starts with it (cancelled with scancel --name)
 API = "hpc-lab-ext/api/v1"
 MAX_JOBS = 200_000
+GROUP = 100  # array tasks split off (and named) per scontrol call
 STEMS = ("sim", "train", "md-run", "relax", "postproc", "sweep", "bench", "render", "assemble", "align")
 USERS = ("root", "alice", "bob")
 
@@ -62,67 +63,94 @@ USERS = ("root", "alice", "bob")
 # ---- the queue -----------------------------------------------------------------------------------
 
 
-def job_argv(rng: random.Random) -> list[str]:
-    """sbatch arguments of one pending job, varied the way a site's queue is."""
+def _limits(partition: str) -> tuple[int, ...]:
+    return (5, 10, 30) if partition == "debug" else (30, 60, 120, 240, 720, 1440)
+
+
+def array_argv(rng: random.Random, tasks: int) -> tuple[list[str], str]:
+    """sbatch arguments of one pending job array of `tasks` tasks, and its partition."""
     partition = "debug" if rng.random() < 0.2 else "batch"
-    minutes = rng.choice((5, 10, 30)) if partition == "debug" else rng.choice((30, 60, 120, 240, 720, 1440))
-    user = rng.choice(USERS)
     argv = [
-        "sbatch", "-p", partition, "-t", str(minutes), "-c", str(rng.choice((1, 1, 2, 4, 8))),
-        f"--mem={rng.choice((500, 1000, 2000, 4000, 8000))}",
-        "-J", f"{JOB_NAME_TAG}-{rng.choice(STEMS)}-{rng.randrange(100_000):05d}",
+        "sbatch", "--parsable", f"--array=0-{tasks - 1}", "-p", partition,
+        "-t", str(rng.choice(_limits(partition))), "-c", str(rng.choice((1, 1, 2, 4, 8))),
+        f"--mem={rng.choice((500, 1000, 2000, 4000, 8000))}", "-J", f"{JOB_NAME_TAG}-array",
         "--output=/dev/null", "--chdir=/tmp", "--wrap=sleep 1",
     ]  # fmt: skip
+    user = rng.choice(USERS)
     if user != "root":
         argv.append(f"--uid={user}")
     # held (JobHeldUser) or waiting for a start a week away (BeginTime): pending either way
     argv.append("--hold" if rng.random() < 0.6 else "--begin=now+7days")
-    return argv
+    return argv, partition
 
 
-async def fill(total: int, rng: random.Random, parallel: int = 8) -> float:
-    """Submit jobs until the queue holds `total`; seconds spent."""
+async def _command(argv: list[str]) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[0]} failed: {err.decode().strip()[:200]}")
+    return out.decode()
+
+
+async def fill(total: int, rng: random.Random, parallel: int = 4) -> float:
+    """Add pending jobs until the queue holds `total` rows; seconds spent.
+
+    One sbatch per process is ~30 ms of CPU, too slow for 100,000 jobs on a shared machine. So
+    the jobs are array tasks: a pending array is one row until its tasks are changed one by one,
+    which splits each into a job record (and a row) of its own; one scontrol call changes a group
+    of GROUP tasks, giving the group a name and a time limit of its own. Several users, both
+    partitions, held or waiting for a begin time a week away.
+    """
     if total > MAX_JOBS:
         raise ValueError(f"at most {MAX_JOBS} jobs")
-    missing = total - queue_size()
     t0 = time.monotonic()
     sem = asyncio.Semaphore(parallel)
 
-    async def one(argv: list[str]) -> None:
+    async def split(ids: list[str], partition: str) -> None:
+        name = f"{JOB_NAME_TAG}-{rng.choice(STEMS)}-{rng.randrange(100_000):05d}"
         async with sem:
-            proc = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-            )
-            _, err = await asyncio.wait_for(proc.communicate(), 120)
-            if proc.returncode != 0:
-                raise RuntimeError(f"sbatch failed: {err.decode().strip()}")
+            await _command(["scontrol", "update", f"JobId={','.join(ids)}", f"Name={name}",
+                            f"TimeLimit={rng.choice(_limits(partition))}"])  # fmt: skip
 
-    done = 0
-    while done < missing:
-        batch = min(1000, missing - done)
-        await asyncio.gather(*(one(job_argv(rng)) for _ in range(batch)))
-        done += batch
-        print(f"  submitted {done}/{missing}", end="\r" if sys.stdout.isatty() else "\n", flush=True)
+    while (missing := total - queue_size()) > 0:
+        tasks = min(10_000, missing)
+        argv, partition = array_argv(rng, tasks)
+        array = (await _command(argv)).strip().split(";")[0]
+        ids = [f"{array}_{i}" for i in range(tasks)]
+        groups = [ids[i : i + GROUP] for i in range(0, tasks, GROUP)]
+        await asyncio.gather(*(split(group, partition) for group in groups))
+        print(f"  queue holds {queue_size()}/{total}", end="\r" if sys.stdout.isatty() else "\n", flush=True)
     return time.monotonic() - t0
 
 
+def squeue(argv: list[str]) -> str:
+    """squeue's output, retried: under load the sandbox's short MessageTimeout can fail a call."""
+    for attempt in range(5):
+        result = subprocess.run(["squeue", *argv], capture_output=True, text=True, timeout=300, check=False)
+        if result.returncode == 0:
+            return result.stdout
+        time.sleep(2 * (attempt + 1))
+    raise RuntimeError(f"squeue failed: {result.stderr.strip()[:200]}")
+
+
+def queue_size() -> int:
+    return len(squeue(["--noheader", "-a", "-o", "%i"]).split())
+
+
 def our_job_ids() -> list[str]:
-    out = subprocess.run(
-        ["squeue", "--noheader", "-a", "-o", "%i %j"], capture_output=True, text=True, check=True, timeout=120
-    ).stdout
-    return [
-        line.split()[0]
-        for line in out.splitlines()
-        if line.split()[1:2] and line.split()[1].startswith(JOB_NAME_TAG)
-    ]
+    lines = squeue(["--noheader", "-a", "-o", "%i %j"]).splitlines()
+    return [parts[0] for parts in map(str.split, lines) if parts[1:2] and parts[1].startswith(JOB_NAME_TAG)]
 
 
 def cancel_ours(timeout: float = 600) -> None:
     """Cancel every benchmark job (of all users: root may) and wait until squeue lists none."""
     deadline = time.monotonic() + timeout
     while (ids := our_job_ids()) and time.monotonic() < deadline:
-        for i in range(0, len(ids), 2000):
-            subprocess.run(["scancel", *ids[i : i + 2000]], capture_output=True, check=False, timeout=300)
+        jobs = sorted({job.split("_")[0] for job in ids})  # an array's id cancels all its tasks
+        for i in range(0, len(jobs), 2000):
+            subprocess.run(["scancel", *jobs[i : i + 2000]], capture_output=True, check=False, timeout=300)
         time.sleep(2)
     if ids:
         print(f"warning: {len(ids)} benchmark jobs still queued", file=sys.stderr)
@@ -201,6 +229,7 @@ async def measure(size: int, args: argparse.Namespace, rng: random.Random) -> di
     print(f"\n== {size} jobs: filling…", flush=True)
     fig["fill_s"] = await fill(size, rng)
     fig["queue_rows"] = queue_size()
+    fig["load_before"] = os.getloadavg()[0]  # other work on the machine: the figures' context
 
     # wall time, and CPU time (this process and its children: squeue itself), medians
     env = {**os.environ, "SLURM_TIME_FORMAT": "standard"}
@@ -312,6 +341,7 @@ async def measure(size: int, args: argparse.Namespace, rng: random.Random) -> di
         fig["server_cpu_per_refresh_ms"] = 1000 * (sum(proc.cpu_times()[:2]) - cpu0) / args.refreshes
         await asyncio.sleep(1)
         fig["rss_end_mb"] = server.rss_mb()
+        fig["load_after"] = os.getloadavg()[0]
     finally:
         for ws in sockets:
             ws.close()
@@ -322,6 +352,7 @@ async def measure(size: int, args: argparse.Namespace, rng: random.Random) -> di
 
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("queue rows (squeue)", "queue_rows", "{:.0f}"),
+    ("load average (1 min) before / after", "load_pair", "{}"),
     ("raw squeue, ms", "squeue_ms", "{:.0f}"),
     ("backend list_jobs steady, ms", "list_jobs_ms", "{:.0f}"),
     ("  ratio to raw squeue", "list_jobs_ratio", "{:.2f}×"),
@@ -355,6 +386,7 @@ def derived(fig: dict[str, Any]) -> dict[str, Any]:
     out = dict(fig)
     out["list_jobs_ratio"] = fig["list_jobs_ms"] / fig["squeue_ms"]
     out["list_jobs_cpu_ratio"] = fig["list_jobs_cpu_ms"] / fig["squeue_cpu_ms"]
+    out["load_pair"] = f"{fig.get('load_before', 0):.1f} / {fig.get('load_after', 0):.1f}"
     out["rss_pair"] = f"{fig['rss_before_mb']:.0f} → {fig['rss_loaded_mb']:.0f}"
     for name in (
         "rest_plain_bytes",

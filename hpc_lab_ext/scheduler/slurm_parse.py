@@ -175,7 +175,16 @@ def parse_squeue(
     """
     jobs: list[Job] = []
     joinable = False  # whether a separator-less line continues the previous job's name
+    earlier: Mapping[str, Job] = reuse if reuse is not None else {}
     for number, line in enumerate(text.split("\n"), start=1):
+        # An unchanged line first: no need to split it (a third of a warm poll's time at 100k jobs).
+        known = earlier.get(line)
+        if known is not None:
+            jobs.append(known)
+            if keep is not None:
+                keep[line] = known
+            joinable = True
+            continue
         if SEP not in line:
             if line and joinable:
                 jobs[-1] = dataclasses.replace(jobs[-1], name=f"{jobs[-1].name}\n{line}")
@@ -188,13 +197,6 @@ def parse_squeue(
                 "squeue line %d skipped: %d fields instead of %d", number, len(parts), len(SQUEUE_FIELDS)
             )
             joinable = False
-            continue
-        known = reuse.get(line) if reuse is not None else None
-        if known is not None:
-            jobs.append(known)
-            if keep is not None:
-                keep[line] = known
-            joinable = True
             continue
         try:
             job = _job(parts)
