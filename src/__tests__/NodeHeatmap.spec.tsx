@@ -6,7 +6,8 @@ import {
   NodeHeatmap,
   nodeFraction,
   nodeUse,
-  nodeHealth
+  nodeHealth,
+  tileHtml
 } from '../components/NodeHeatmap';
 
 function node(name: string, extra: Partial<INode> = {}): INode {
@@ -124,5 +125,26 @@ describe('NodeHeatmap', () => {
     expect(html).toContain('10/24');
     expect(html).toContain('2/2');
     expect(html).toContain('(default)');
+  });
+});
+
+describe('tileHtml', () => {
+  it('escapes what the scheduler names, so a name cannot become markup', () => {
+    const html = tileHtml(
+      node('n<1>"x"', { state: 'down&out', reason: '<b>' }),
+      'cpu',
+      t => t,
+      true
+    );
+    const tile = new DOMParser()
+      .parseFromString(html, 'text/html')
+      .querySelector<HTMLElement>('.jp-HpcNodes-cell')!;
+    expect(tile.dataset.node).toBe('n<1>"x"');
+    expect(tile.querySelector('.jp-HpcNodes-cellName')!.textContent).toBe(
+      'n<1>"x"'
+    );
+    expect(tile.querySelector('b')).toBeNull();
+    expect(tile.title).toContain('(<b>)');
+    expect(tile.getAttribute('role')).toBe('button');
   });
 });

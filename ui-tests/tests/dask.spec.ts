@@ -1,8 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
-import * as path from 'path';
-
-const DOCS = path.resolve(__dirname, '..', '..', 'docs', 'images');
 
 /** Live jobs whose name starts with hpc-lab-, from squeue. */
 function workerJobs(): string[] {
@@ -35,7 +32,7 @@ test.describe('HPC panel Dask clusters', () => {
 
   test('a cluster for the notebook: create, scale, connect, compute, shut down', async ({
     page
-  }, testInfo) => {
+  }) => {
     await page.notebook.createNew('dask-flow.ipynb');
     await page.notebook.setCell(0, 'code', 'import sys; print(sys.executable)');
     await page.notebook.runCell(0, true);
@@ -86,13 +83,6 @@ test.describe('HPC panel Dask clusters', () => {
       2
     );
     expect(workerJobs()).toHaveLength(2);
-    await page.sidebar.setWidth(560);
-    await page.locator('.jp-HpcPanel').screenshot({
-      path:
-        process.env.HPC_UPDATE_DOCS === '1'
-          ? path.join(DOCS, 'dask.png')
-          : testInfo.outputPath('dask.png')
-    });
 
     // Connect puts a client into the notebook; compute with it there.
     await card.getByRole('button', { name: 'Connect notebook' }).click();
