@@ -69,6 +69,18 @@ def submit(args: list[str], script: str = "sleep 300", user: str | None = None) 
     return result.stdout.strip().split(";")[0]
 
 
+def submit_script(path: str, user: str | None = None) -> str:
+    """sbatch a batch script file (its #SBATCH lines as written, e.g. a het job); returns the id
+    (of a het job: its first component's)."""
+    argv = ["sbatch", "--parsable", "--chdir=/tmp", "--output=/dev/null", path]
+    if user is not None:
+        argv = ["runuser", "-u", user, "--", *argv]
+    result = _run(argv)
+    if result.returncode != 0:
+        raise RuntimeError(f"sbatch failed ({result.returncode}): {result.stderr.strip()}")
+    return result.stdout.strip().split(";")[0]
+
+
 def squeue_ids() -> list[str]:
     result = _run(["squeue", "--noheader", "-a", "-o", "%i"])
     if result.returncode != 0:

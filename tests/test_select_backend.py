@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -35,9 +36,15 @@ def test_auto_picks_by_the_commands_present(
     names: tuple[str, ...],
     kind: type,
     unsupported: str | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr("hpc_lab_ext.scheduler.PyslurmBackend.available", staticmethod(lambda: False))
+    reason = "pyslurm 25.11.2 does not match Slurm 22.05.8"
+    monkeypatch.setattr(
+        "hpc_lab_ext.scheduler.PyslurmBackend.unavailable_reason", staticmethod(lambda: reason)
+    )
     commands(tmp_path, monkeypatch, *names)
-    backend = select_backend("auto")
+    with caplog.at_level(logging.INFO, logger="hpc_lab_ext.scheduler"):
+        backend = select_backend("auto")
     assert type(backend) is kind, os.environ["PATH"]
     assert getattr(backend, "unsupported", None) == unsupported
+    assert f"backend 'auto' does not use pyslurm: {reason}" in caplog.text

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..runner import command_exists
 from .base import SchedulerBackend
 from .local import LocalBackend
 from .pyslurm_backend import PyslurmBackend
 from .sge import SgeBackend
 from .slurm import SlurmBackend
+
+log = logging.getLogger(__name__)
 
 #: "slurm" is the older name of "cli", kept for existing configurations.
 BACKEND_NAMES = ("auto", "cli", "pyslurm", "slurm", "sge", "local")
@@ -40,8 +44,10 @@ def select_backend(name: str, *, command_timeout: float = 10.0) -> SchedulerBack
         if reason is not None:
             raise ValueError(f"backend 'pyslurm' cannot be used: {reason}; choose 'cli' or 'auto' instead")
         return PyslurmBackend(command_timeout=command_timeout)
-    if PyslurmBackend.available():
+    reason = PyslurmBackend.unavailable_reason()
+    if reason is None:
         return PyslurmBackend(command_timeout=command_timeout)
+    log.info("backend 'auto' does not use pyslurm: %s", reason)
     if SlurmBackend.available():
         return SlurmBackend(command_timeout=command_timeout)
     if SgeBackend.available():

@@ -1,9 +1,11 @@
 """Slurm through pyslurm (the Python bindings of libslurm): RPCs to slurmctld, no child processes.
 
-Optional. Used when ``import pyslurm`` works and pyslurm's major.minor is the installed Slurm's
-(pyslurm 22.5.x for Slurm 22.05: the bindings are built against one Slurm release). pyslurm has no
-type stubs and is imported lazily, typed as Any; its dictionaries become models in the pure functions
-of pyslurm_convert, which name the pyslurm version whose field names they follow.
+Optional. Used when ``import pyslurm`` works and pyslurm's major.minor is the running Slurm's
+(pyslurm 25.11.x for Slurm 25.11: the bindings are built against one Slurm release, and no pyslurm
+on PyPI builds against Debian's 22.05). Written for pyslurm's object API (25.11.2, the current one:
+``pyslurm.Jobs.load()`` and friends); the old dictionary API (``pyslurm.job().get()``, pyslurm
+22.5 and before) is not supported. pyslurm has no type stubs and is imported lazily, typed as Any;
+its objects become models in the pure functions of pyslurm_convert.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import asyncio
 import functools
 import importlib
 import re
-import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -22,7 +23,15 @@ from ..jobids import validate_job_id
 from ..models import Job, Node, Partition
 from ..runner import run
 from .base import JOB_ACTIONS, SchedulerBackend
-from .pyslurm_convert import jobs_from_pyslurm, nodes_from_pyslurm, partitions_from_pyslurm
+from .pyslurm_convert import (
+    field,
+    gpus_in_use,
+    job_ids,
+    jobs_from_pyslurm,
+    local_time,
+    nodes_from_pyslurm,
+    partitions_from_pyslurm,
+)
 
 # The CLI backend's words for the same Slurm errors: one place decides what they mean.
 from .slurm import _HINTS, _NOT_FOUND, _UNREACHABLE, SlurmBackend
@@ -88,25 +97,50 @@ def probe() -> str | None:
     return None
 
 
-def slurm_error(error: ValueError) -> tuple[str, int | None]:
-    """(Slurm's message, errno) of pyslurm's ``ValueError(slurm_strerror(errno), errno)``."""
-    args = error.args
-    message = str(args[0]) if args else str(error)
-    errno = args[1] if len(args) > 1 and isinstance(args[1], int) else None
-    return message.strip() or "unknown Slurm error", errno
+def slurm_error(error: BaseException) -> tuple[str, int | None]:
+    """(Slurm's message, errno) of pyslurm's ``RPCError`` (its ``msg`` and ``errno``)."""
+    errno = getattr(error, "errno", None)
+    message = getattr(error, "msg", None) or str(error)
+    return str(message).strip() or "unknown Slurm error", errno if isinstance(errno, int) else None
+
+
+#: a plain job id, which pyslurm's Job takes; array tasks ("12_3") and het-job components ("12+1")
+#: are acted on through the CLI backend, which passes the id to Slurm as it is written
+_PLAIN_ID = re.compile(r"\d+")
+
+
+def _has_gpus(nodes: Any) -> bool:
+    return any("gpu" in str(field(node, "configured_gres") or "") for node in list(nodes.values()))
+
+
+def estimated_starts_of(jobs: Any) -> dict[str, str]:
+    """Job id -> ISO expected start of pending jobs that have one (what ``squeue --start`` lists)."""
+    starts: dict[str, str] = {}
+    for job in jobs.values():
+        if str(field(job, "state") or "").upper() != "PENDING":
+            continue
+        start = local_time(field(job, "start_time"))
+        if start is not None:
+            starts[job_ids(job)[0]] = start
+    return starts
 
 
 class PyslurmBackend(SchedulerBackend):
-    """Slurm read through pyslurm 22.5's dictionary API, with the CLI backend's semantics.
+    """Slurm read through pyslurm 25.11's object API, with the CLI backend's semantics.
 
-    From pyslurm: ``list_jobs`` (``pyslurm.job().get()``), ``list_nodes`` (``pyslurm.node().get()``),
-    ``list_partitions`` (``pyslurm.partition().get()``), ``ping`` (``pyslurm.slurm_ping``) and the
-    ``cancel`` action (``pyslurm.slurm_kill_job2``, as scancel does it).
+    From pyslurm: ``list_jobs`` (``pyslurm.Jobs.load()``), ``list_nodes`` (``pyslurm.Nodes.load()``,
+    and the jobs for the GPUs in use when nodes have GPUs), ``list_partitions``
+    (``pyslurm.Partitions.load()``), ``estimated_starts`` (pending jobs' planned starts, as
+    ``squeue --start`` reads them), ``ping`` (``pyslurm.slurmctld.ping_primary``) and the cancel and
+    release actions on plain job ids (``pyslurm.Job(id).cancel()`` / ``.release()``: the same RPCs as
+    scancel and scontrol release).
 
-    Delegated to the CLI backend it holds (``self.cli``), because pyslurm 22.5's dictionary API has
-    no call for them: ``estimated_starts`` (``squeue --start``), the ``hold`` and ``release`` actions
-    (``scontrol uhold`` / ``release``: a hold the job's owner may release, as the CLI backend sets
-    it) and ``version`` (``sinfo --version``, with pyslurm's version added).
+    Delegated to the CLI backend it holds (``self.cli``): the hold action (pyslurm 25.11.2's
+    ``Job.hold(mode="user")`` crashes the process with a segmentation fault, measured here; an
+    admin hold is not one the job's owner may release), actions on array tasks and het-job
+    components (pyslurm's Job takes a plain number), ``version`` (``sinfo --version``, with pyslurm's
+    added) and ``config`` (``scontrol show config``). The job log and history managers read a job's
+    output paths and the accounting history through ``self.cli`` too.
 
     Every pyslurm call is a blocking C call: it runs in a worker thread within ``command_timeout``
     (after which SchedulerUnavailable is raised; the call itself ends at Slurm's MessageTimeout).
@@ -136,8 +170,8 @@ class PyslurmBackend(SchedulerBackend):
     async def _call(self, what: str, call: Callable[[Any], T]) -> T:
         """``call(pyslurm)`` in a worker thread within the timeout, pyslurm's errors mapped.
 
-        The dictionary API raises ValueError(message, errno): an unreachable controller becomes
-        SchedulerUnavailable, any other refusal CommandFailed with Slurm's own message.
+        pyslurm raises RPCError(errno, msg): an unreachable controller becomes SchedulerUnavailable,
+        any other refusal CommandFailed with Slurm's own message.
         """
         module = _pyslurm()
         try:
@@ -146,7 +180,7 @@ class PyslurmBackend(SchedulerBackend):
             raise SchedulerUnavailable(
                 f"pyslurm {what} did not answer within {self.command_timeout:g} s"
             ) from None
-        except ValueError as e:
+        except module.PyslurmError as e:
             message, errno = slurm_error(e)
             if errno in UNREACHABLE_ERRNOS or _UNREACHABLE.search(message):
                 raise SchedulerUnavailable(f"Slurm controller unreachable: {message}") from e
@@ -157,52 +191,60 @@ class PyslurmBackend(SchedulerBackend):
 
     async def ping(self) -> None:
         try:
-            await self._call("ping", lambda pyslurm: pyslurm.slurm_ping(0))
+            await self._call("ping", lambda pyslurm: pyslurm.slurmctld.ping_primary())
         except CommandFailed as e:
             raise SchedulerUnavailable(f"Slurm controller is not answering: {e.message}") from e
 
+    async def _jobs(self) -> Any:
+        return await self._call("job list", lambda pyslurm: pyslurm.Jobs.load())
+
     async def list_jobs(self) -> list[Job]:
-        return jobs_from_pyslurm(await self._call("job list", lambda pyslurm: pyslurm.job().get()))
+        return jobs_from_pyslurm(await self._jobs())
 
     async def list_nodes(self) -> list[Node]:
-        return nodes_from_pyslurm(await self._call("node list", lambda pyslurm: pyslurm.node().get()))
+        nodes = await self._call("node list", lambda pyslurm: pyslurm.Nodes.load())
+        # The node list comes without Slurm's detail flag, so GPUs in use are the jobs' (GresUsed).
+        used = gpus_in_use(await self._jobs()) if _has_gpus(nodes) else {}
+        return nodes_from_pyslurm(nodes, used)
 
-    async def _partition_records(self) -> dict[str, Any]:
-        records: dict[str, Any] = await self._call(
-            "partition list", lambda pyslurm: pyslurm.partition().get()
-        )
-        return records
+    async def _partition_records(self) -> Any:
+        return await self._call("partition list", lambda pyslurm: pyslurm.Partitions.load())
 
     async def list_partitions(self, nodes: list[Node] | None = None) -> list[Partition]:
         """Partitions with GPU totals summed over `nodes`, read from Slurm when not given."""
         if nodes is not None:
             return partitions_from_pyslurm(await self._partition_records(), nodes)
-        records, listed = await asyncio.gather(
-            self._partition_records(), self.list_nodes(), return_exceptions=True
-        )
-        if isinstance(records, BaseException):
-            raise records
-        if isinstance(listed, BaseException):
-            raise listed
-        return partitions_from_pyslurm(records, listed)
+        listed = await self.list_nodes()
+        return partitions_from_pyslurm(await self._partition_records(), listed)
 
     async def estimated_starts(self) -> dict[str, str]:
-        """Delegated to the CLI backend (``squeue --start``)."""
-        return await self.cli.estimated_starts()
+        """Pending jobs' planned starts, from the job list (what ``squeue --start`` prints)."""
+        return estimated_starts_of(await self._jobs())
+
+    async def config(self) -> dict[str, str]:
+        """The controller's configuration, from the CLI backend (``scontrol show config``)."""
+        return await self.cli.config()
 
     async def job_action(self, job_id: str, action: str) -> None:
-        """Cancel through pyslurm; hold and release through the CLI backend (see the class)."""
+        """Cancel or release through pyslurm; holds, array tasks and het-job components through the
+        CLI backend (see the class)."""
         if action not in JOB_ACTIONS:
             raise ValueError(f"unknown job action {action!r}; expected one of {', '.join(JOB_ACTIONS)}")
         job_id = validate_job_id(job_id)
-        if action != "cancel":
+        if action == "hold" or not _PLAIN_ID.fullmatch(job_id):
             await self.cli.job_action(job_id, action)
             return
-        # scancel's default: SIGKILL makes slurmctld end the job (SIGCONT, SIGTERM, KillWait, SIGKILL).
-        # The id is a string so "123_4" and "123+1" reach one array task / het-job component.
-        kill = int(signal.SIGKILL)
+
+        def act(pyslurm: Any) -> None:
+            # Loaded first: pyslurm's cancel ignores an unknown job id, which scancel reports (404).
+            job = pyslurm.Job.load(int(job_id))
+            if action == "cancel":
+                job.cancel()
+            else:
+                job.release()
+
         try:
-            await self._call("cancel", lambda pyslurm: pyslurm.slurm_kill_job2(job_id.encode(), kill, 0))
+            await self._call(action, act)
         except CommandFailed as e:
             reason = e.message
             if reason.startswith(_NOT_FOUND):

@@ -1,42 +1,37 @@
-"""pyslurm's dictionaries -> Job, Node, Partition. Pure functions: no pyslurm import, no I/O.
+"""pyslurm's objects -> Job, Node, Partition. Pure functions: no pyslurm import, no I/O.
 
-Field names are those of pyslurm 22.5.x's dictionary API, the one every 22.5 release has:
-``pyslurm.job().get()``, ``pyslurm.node().get()`` and ``pyslurm.partition().get()``, built in
-pyslurm/pyslurm.pyx by ``job.get_job_ptr``, ``node.get_node`` and ``partition.get`` (the object API,
-``pyslurm.Jobs.load()``, only came with 22.5.2, partitions with 22.5.3). Source read: upstream's
-pyslurm/pyslurm.pyx (PySlurm/pyslurm); the copy available was a 23.2.x one, whose changelog against
-22.5 removes config keys only, none of the job/node/partition keys used here. What they hold:
+Written for pyslurm 25.11's object API (``pyslurm.Jobs.load()``, ``pyslurm.Nodes.load()``,
+``pyslurm.Partitions.load()``), read from the installed package and run against the Slurm 25.11
+sandbox. A record is a pyslurm ``Job``/``Node``/``Partition`` or its ``to_dict()`` (the recorded
+fixtures are the latter): values are read by attribute name either way. What they hold:
 
-- job: ``job_id``; ``array_job_id`` with ``array_task_str`` (a pending range) or ``array_task_id``
-  (one task), all None outside arrays; ``het_job_id``/``het_job_offset``; ``user_id`` (no name);
-  ``job_state`` ("PENDING"...); ``state_reason`` (a token, or Slurm's description with its spaces
-  turned into "_"); ``submit_time``/``start_time`` in epoch seconds (0 = unset); ``time_limit`` in
-  minutes, or "UNLIMITED" / "Partition_Limit"; ``run_time`` in seconds; ``pn_min_memory`` in MB
-  with ``mem_per_cpu`` telling per CPU from per node; ``tres_per_node`` ("gres:gpu:1").
-- node: ``state``, Slurm's state word ("*" = not responding) followed by "+DRAIN", "+COMPLETING",
-  "+FAIL", "+POWER"...; ``cpus``/``alloc_cpus``; ``real_memory``/``alloc_mem`` in MB; ``gres`` and
-  ``gres_used`` as lists; ``partitions`` as a list; ``reason`` or None; ``cpu_load`` in hundredths.
-- partition: ``flags["Default"]``; ``state`` "UP"/"DOWN"/"DRAIN" and "" when inactive; ``max_time``
-  and ``default_time`` in SECONDS, or "UNLIMITED"/"NONE"; ``max_nodes`` or "UNLIMITED"; ``nodes``
-  as a host list (None when empty); ``total_cpus``.
+- job: ``id``; ``array_id`` with ``array_tasks_waiting`` (a pending range such as "1-5") and
+  ``array_tasks_parallel`` (its throttle), or ``array_task_id`` (one task); ``heterogeneous_id``/
+  ``heterogeneous_offset``; ``user_name``; ``state`` ("PENDING"...); ``state_reason`` (Slurm's token,
+  or its description when it set one; "None" for none); ``submit_time``/``start_time`` in epoch
+  seconds or None; ``time_limit`` in minutes or "UNLIMITED"; ``run_time`` in seconds; ``memory_per_cpu``
+  / ``memory_per_node`` in MB (one of them None); ``gres_per_node`` as {"gres/gpu": 1}.
+- node: ``state`` as Slurm's complete state string ("IDLE+DRAIN", "MIXED+NOT_RESPONDING"); ``total_cpus``
+  / ``allocated_cpus``; ``real_memory``/``allocated_memory`` in MB; ``configured_gres`` as
+  {"gpu:a100": 2}; ``partitions`` as a list; ``reason`` or None; ``cpu_load`` as a float.
+  ``allocated_gres`` stays empty (the node list is read without Slurm's detail flag), so GPUs in use
+  are counted from the jobs (`gpus_in_use`), as ``GresUsed`` counts them.
+- partition: ``is_default``; ``state`` "UP"/"DOWN"/"DRAIN"/"INACTIVE"; ``max_time``/``default_time``
+  in MINUTES or "UNLIMITED"/None; ``max_nodes`` or "UNLIMITED"; ``nodes`` as a host list;
+  ``total_cpus``.
 
-Values come out exactly as the CLI backend's parsers (slurm_parse) give them for the same job, node
-or partition: ids as squeue prints them, the same state words, reasons, GPU counts and local ISO
-times, and the same jobs: pyslurm also returns finished jobs (until MinJobAge), which squeue leaves
-out unless asked. Differences: ``memory_per_cpu`` is true for per-CPU memory, which squeue cannot
-tell; reasons Slurm gives as a sentence keep pyslurm's "_" in place of spaces; pending array tasks
-split off their array (held or changed one by one) stay separate rows, where squeue folds them back
-into the array's pending range.
+Values come out as the CLI backend's parsers (slurm_parse) give them for the same job, node or
+partition (tests/test_pyslurm_live.py compares both on the live sandbox): ids as squeue prints them,
+the same state words, reasons, GPU counts and local ISO times. pyslurm also returns finished jobs
+(until MinJobAge), which squeue leaves out: they are dropped here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import pwd
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..models import Job, Node, Partition
@@ -44,10 +39,6 @@ from .slurm_parse import count_gpus, expand_hostlist, node_state, parse_gres
 
 log = logging.getLogger(__name__)
 
-Record = Mapping[str, Any]
-
-NO_VAL = 0xFFFFFFFE
-INFINITE = 0xFFFFFFFF
 _NO_WORD = frozenset({"", "None", "NONE", "(null)", "N/A", "UNLIMITED", "Partition_Limit"})
 #: job_state_string() words of jobs that have ended and are not completing: squeue without -t shows
 #: only pending, running, suspended and completing jobs (squeue/print.c, _filter_job).
@@ -57,24 +48,22 @@ FINISHED_STATES = frozenset(
 )
 
 
-@functools.lru_cache(maxsize=4096)
-def user_name(uid: int) -> str:
-    """The login name of a uid, or the number itself when the system has no such user."""
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
+def field(record: Any, name: str) -> Any:
+    """An attribute of a pyslurm object, or a key of its ``to_dict()``; None when absent."""
+    if isinstance(record, Mapping):
+        return record.get(name)
+    return getattr(record, name, None)
 
 
 def _count(value: Any) -> int | None:
-    """An integer field; None for unset, NO_VAL/INFINITE and pyslurm's words (UNLIMITED, NONE)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value in (NO_VAL, INFINITE):
+    """A whole number; None for None, words (UNLIMITED) and anything else."""
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
 
 
 def local_time(epoch: Any) -> str | None:
-    """Epoch seconds as squeue prints them with SLURM_TIME_FORMAT=standard; None for 0 and INFINITE."""
+    """Epoch seconds as squeue prints them with SLURM_TIME_FORMAT=standard; None when unset."""
     seconds = _count(epoch)
     if seconds is None or seconds <= 0:
         return None
@@ -86,7 +75,7 @@ def _text(value: Any) -> str:
 
 
 def _joined(value: Any) -> str:
-    """A pyslurm list (or a string, or None) as the comma-separated text scontrol prints."""
+    """A list (or a string, or None) as the comma-separated text scontrol prints."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -94,141 +83,165 @@ def _joined(value: Any) -> str:
     return ",".join(str(item) for item in value)
 
 
+def _gres_text(value: Any) -> str:
+    """{"gres/gpu": 1} or {"gpu:a100": 2} as Slurm's text ("gres/gpu:1", "gpu:a100:2")."""
+    if isinstance(value, Mapping):
+        return ",".join(f"{name}:{count}" for name, count in value.items())
+    return _text(value)
+
+
 # ---- jobs --------------------------------------------------------------------------------------
 
 
-def job_ids(record: Record) -> tuple[str, str | None, str | None]:
-    """(id as squeue prints it, array job id, array task) of one job record.
+def job_ids(record: Any) -> tuple[str, str | None, str | None]:
+    """(id as squeue prints it, array job id, array task) of one job.
 
     A pending array range is ``148_[1-5%2]`` with task ``1-5%2``, one task ``150_4`` with task
     ``4``, a het-job component ``154+1``; anything else is the plain job id.
     """
-    array_job = _count(record.get("array_job_id"))
+    array_job = _count(field(record, "array_id"))
     if array_job:
-        tasks = _text(record.get("array_task_str"))
+        tasks = _text(field(record, "array_tasks_waiting"))
         if tasks:
-            throttle = _count(record.get("array_max_tasks"))
+            throttle = _count(field(record, "array_tasks_parallel"))
             if throttle and "%" not in tasks:
                 tasks = f"{tasks}%{throttle}"
             return f"{array_job}_[{tasks}]", str(array_job), tasks
-        task = _count(record.get("array_task_id"))
+        task = _count(field(record, "array_task_id"))
         if task is not None:
             return f"{array_job}_{task}", str(array_job), str(task)
-    het_job = _count(record.get("het_job_id"))
+    het_job = _count(field(record, "heterogeneous_id"))
     if het_job:
-        return f"{het_job}+{_count(record.get('het_job_offset')) or 0}", None, None
-    return str(int(record["job_id"])), None, None
+        return f"{het_job}+{_count(field(record, 'heterogeneous_offset')) or 0}", None, None
+    return str(int(field(record, "id"))), None, None
 
 
-def _node_count(record: Record, state: str) -> int:
+def _node_count(record: Any, state: str) -> int:
     """Nodes as squeue counts them: for a pending job, at least its requested node list."""
-    count = int(record.get("num_nodes") or 0)
+    count = _count(field(record, "num_nodes")) or 0
     if state == "PENDING":
         with contextlib.suppress(ValueError):  # a list squeue could not count either
-            count = max(count, len(expand_hostlist(_joined(record.get("req_nodes")))))
+            count = max(count, len(expand_hostlist(_joined(field(record, "required_nodes")))))
     return count
 
 
-def _time_limit_s(value: Any) -> int | None:
+def _minutes_s(value: Any) -> int | None:
     minutes = _count(value)
     return None if minutes is None else minutes * 60
 
 
-def job_from_pyslurm(record: Record, users: Callable[[int], str] = user_name) -> Job:
-    """One ``pyslurm.job().get()`` value as a Job; KeyError/TypeError/ValueError when malformed."""
+def job_from_pyslurm(record: Any) -> Job:
+    """One ``pyslurm.Job`` as a Job; KeyError/TypeError/ValueError when malformed."""
     job_id, array_job_id, array_task_id = job_ids(record)
-    state = str(record["job_state"]).upper()
-    memory = _count(record.get("pn_min_memory"))
+    state = str(field(record, "state")).upper()
+    per_cpu = _count(field(record, "memory_per_cpu"))
+    memory = per_cpu if per_cpu is not None else _count(field(record, "memory_per_node"))
+    user = field(record, "user_name") or field(record, "user_id")
+    if user is None:
+        raise ValueError("job without a user")
     return Job(
         id=job_id,
-        name=str(record.get("name") or ""),
-        user=users(int(record["user_id"])),
-        partition=_text(record.get("partition")),
+        name=str(field(record, "name") or ""),
+        user=str(user),
+        partition=_text(field(record, "partition")),
         state=state,
-        reason=_text(record.get("state_reason")),
-        nodes=_text(record.get("nodes")),
+        reason=_text(field(record, "state_reason")),
+        nodes=_text(field(record, "allocated_nodes")),
         node_count=_node_count(record, state),
-        cpus=int(record.get("num_cpus") or 0),
+        cpus=_count(field(record, "cpus")) or 0,
         memory_mb=memory,
-        memory_per_cpu=bool(record.get("mem_per_cpu")) and memory is not None,
-        gres=parse_gres(_text(record.get("tres_per_node"))),
-        submit_time=local_time(record.get("submit_time")),
-        start_time=local_time(record.get("start_time")),
-        time_limit_s=_time_limit_s(record.get("time_limit")),
-        elapsed_s=max(0, _count(record.get("run_time")) or 0),
-        priority=_count(record.get("priority")),
+        memory_per_cpu=per_cpu is not None,
+        gres=parse_gres(_gres_text(field(record, "gres_per_node"))),
+        submit_time=local_time(field(record, "submit_time")),
+        start_time=local_time(field(record, "start_time")),
+        time_limit_s=_minutes_s(field(record, "time_limit")),
+        elapsed_s=max(0, _count(field(record, "run_time")) or 0),
+        priority=_count(field(record, "priority")),
         array_job_id=array_job_id,
         array_task_id=array_task_id,
     )
 
 
-def _records(data: Mapping[Any, Record] | Iterable[Record]) -> Iterable[tuple[Any, Record]]:
-    if isinstance(data, Mapping):
-        return data.items()
+def _records(data: Mapping[Any, Any] | Iterable[Any]) -> Iterable[tuple[Any, Any]]:
+    """(key, record) pairs of a mapping (pyslurm's collections are mapping-like without being
+    Mappings: iterating one gives its keys) or a list."""
+    items = getattr(data, "items", None)
+    if callable(items):
+        return list(items())
     return enumerate(data)
 
 
-def jobs_from_pyslurm(
-    data: Mapping[Any, Record] | Iterable[Record], users: Callable[[int], str] = user_name
-) -> list[Job]:
-    """The queue in what ``pyslurm.job().get()`` returns: jobs squeue would list (FINISHED_STATES
+def jobs_from_pyslurm(data: Mapping[Any, Any] | Iterable[Any]) -> list[Job]:
+    """The queue in what ``pyslurm.Jobs.load()`` returns: jobs squeue would list (FINISHED_STATES
     left out). Malformed records are logged and skipped."""
     jobs: list[Job] = []
     for key, record in _records(data):
         try:
-            if str(record.get("job_state", "")).upper() in FINISHED_STATES:
+            if str(field(record, "state") or "").upper() in FINISHED_STATES:
                 continue
-            jobs.append(job_from_pyslurm(record, users))
+            jobs.append(job_from_pyslurm(record))
         except (KeyError, TypeError, ValueError) as e:
             log.warning("pyslurm job %.40s skipped: %r", key, e)
     return jobs
+
+
+def gpus_in_use(data: Mapping[Any, Any] | Iterable[Any]) -> dict[str, int]:
+    """GPUs allocated per node: each running (or completing, suspended) job's GPUs per node on each
+    of its nodes, as Slurm's ``GresUsed`` counts them."""
+    used: dict[str, int] = {}
+    for _, record in _records(data):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            if str(field(record, "state") or "").upper() not in ("RUNNING", "COMPLETING", "SUSPENDED"):
+                continue
+            per_node = count_gpus(parse_gres(_gres_text(field(record, "gres_per_node"))))
+            if per_node:
+                for name in expand_hostlist(_text(field(record, "allocated_nodes"))):
+                    used[name] = used.get(name, 0) + per_node
+    return used
 
 
 # ---- nodes -------------------------------------------------------------------------------------
 
 
 def pyslurm_node_state(raw: str) -> str:
-    """pyslurm's node state as the CLI backend words it (slurm_parse.node_state).
-
-    pyslurm writes Slurm's own word first, with "*" when not responding, then the flags it took
-    off: ``IDLE*`` -> not_responding, ``DOWN*`` -> down, ``IDLE+DRAIN`` -> drained, ``MIXED+DRAIN``
-    -> draining, ``IDLE+POWER`` -> powered_down.
-    """
-    base, *flags = raw.strip().upper().split("+")
-    word = base.rstrip("*~#!%$@^-")
-    marks = base[len(word) :]
-    words = ["POWERED_DOWN" if flag == "POWER" else flag for flag in flags if flag]
-    if "*" in marks:
-        words.append("NOT_RESPONDING")
-    if "~" in marks:
-        words.append("POWERED_DOWN")
-    return node_state("+".join([word or "UNKNOWN", *words]))
+    """Slurm's complete node state string as the CLI backend words it (slurm_parse.node_state):
+    ``IDLE+DRAIN`` -> drained, ``MIXED+DRAIN`` -> draining, ``IDLE+NOT_RESPONDING`` -> not_responding,
+    ``IDLE+POWERED_DOWN`` -> powered_down."""
+    return node_state(raw.strip().upper() or "UNKNOWN")
 
 
-def node_from_pyslurm(name: str, record: Record) -> Node:
-    """One ``pyslurm.node().get()`` value as a Node; KeyError/TypeError/ValueError when malformed."""
-    load = _count(record.get("cpu_load"))
+def node_from_pyslurm(name: str, record: Any, gpus_used: Mapping[str, int] | None = None) -> Node:
+    """One ``pyslurm.Node`` as a Node; KeyError/TypeError/ValueError when malformed."""
+    load = field(record, "cpu_load")
+    node_name = str(field(record, "name") or name)
+    total = _count(field(record, "total_cpus"))
+    memory = _count(field(record, "real_memory"))
+    if total is None or memory is None:
+        raise ValueError(f"node {node_name} without CPUs or memory")
     return Node(
-        name=str(record.get("name") or name),
-        state=pyslurm_node_state(str(record.get("state") or "UNKNOWN")),
-        reason=_text(record.get("reason")),
-        partitions=tuple(p for p in _joined(record.get("partitions")).split(",") if p),
-        cpus_total=int(record["cpus"]),
-        cpus_alloc=int(record.get("alloc_cpus") or 0),
-        memory_total_mb=int(record["real_memory"]),
-        memory_alloc_mb=int(record.get("alloc_mem") or 0),
-        gpus_total=count_gpus(_joined(record.get("gres"))),
-        gpus_alloc=count_gpus(_joined(record.get("gres_used"))),
-        load=None if load is None else load / 100,
+        name=node_name,
+        state=pyslurm_node_state(str(field(record, "state") or "UNKNOWN")),
+        reason=_text(field(record, "reason")),
+        partitions=tuple(p for p in _joined(field(record, "partitions")).split(",") if p),
+        cpus_total=total,
+        cpus_alloc=_count(field(record, "allocated_cpus")) or 0,
+        memory_total_mb=memory,
+        memory_alloc_mb=_count(field(record, "allocated_memory")) or 0,
+        gpus_total=count_gpus(_gres_text(field(record, "configured_gres"))),
+        gpus_alloc=(gpus_used or {}).get(node_name, 0),
+        load=float(load) if isinstance(load, (int, float)) and not isinstance(load, bool) else None,
     )
 
 
-def nodes_from_pyslurm(data: Mapping[Any, Record] | Iterable[Record]) -> list[Node]:
-    """Nodes in what ``pyslurm.node().get()`` returns; malformed records are logged and skipped."""
+def nodes_from_pyslurm(
+    data: Mapping[Any, Any] | Iterable[Any], gpus_used: Mapping[str, int] | None = None
+) -> list[Node]:
+    """Nodes in what ``pyslurm.Nodes.load()`` returns, GPUs in use from `gpus_used`
+    (`gpus_in_use` of the job list); malformed records are logged and skipped."""
     nodes: list[Node] = []
     for key, record in _records(data):
         try:
-            nodes.append(node_from_pyslurm(str(key), record))
+            nodes.append(node_from_pyslurm(str(key), record, gpus_used))
         except (KeyError, TypeError, ValueError) as e:
             log.warning("pyslurm node %.40s skipped: %r", key, e)
     return nodes
@@ -237,27 +250,26 @@ def nodes_from_pyslurm(data: Mapping[Any, Record] | Iterable[Record]) -> list[No
 # ---- partitions --------------------------------------------------------------------------------
 
 
-def partition_from_pyslurm(name: str, record: Record, gpus_by_node: Mapping[str, int] | None) -> Partition:
-    """One ``pyslurm.partition().get()`` value as a Partition; GPU totals summed over `gpus_by_node`."""
-    names = expand_hostlist(_text(record.get("nodes")))
-    flags = record.get("flags")
+def partition_from_pyslurm(name: str, record: Any, gpus_by_node: Mapping[str, int] | None) -> Partition:
+    """One ``pyslurm.Partition`` as a Partition; GPU totals summed over `gpus_by_node`."""
+    names = expand_hostlist(_text(field(record, "nodes")))
     return Partition(
-        name=str(record.get("name") or name),
-        state=str(record.get("state") or "inactive").lower(),
-        default=isinstance(flags, Mapping) and bool(flags.get("Default")),
+        name=str(field(record, "name") or name),
+        state=str(field(record, "state") or "inactive").lower(),
+        default=bool(field(record, "is_default")),
         nodes=names,
-        max_time_s=_count(record.get("max_time")),
-        default_time_s=_count(record.get("default_time")),
-        max_nodes=_count(record.get("max_nodes")),
-        cpus_total=int(record.get("total_cpus") or 0),
+        max_time_s=_minutes_s(field(record, "max_time")),
+        default_time_s=_minutes_s(field(record, "default_time")),
+        max_nodes=_count(field(record, "max_nodes")),
+        cpus_total=_count(field(record, "total_cpus")) or 0,
         gpus_total=sum(gpus_by_node.get(n, 0) for n in names) if gpus_by_node else 0,
     )
 
 
 def partitions_from_pyslurm(
-    data: Mapping[Any, Record] | Iterable[Record], nodes: list[Node] | None = None
+    data: Mapping[Any, Any] | Iterable[Any], nodes: list[Node] | None = None
 ) -> list[Partition]:
-    """Partitions in what ``pyslurm.partition().get()`` returns; malformed ones logged and skipped.
+    """Partitions in what ``pyslurm.Partitions.load()`` returns; malformed ones logged and skipped.
 
     GPU totals are summed over `nodes`; without them they are 0 (as slurm_parse.parse_partitions).
     """
