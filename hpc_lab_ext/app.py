@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from traitlets import Bool, Dict, Enum, Float, Unicode, default
 
 from .errors import HPCLabError
 from .handlers import HANDLERS
+from .history.manager import HistoryManager
+from .history.store import OwnRecord
 from .jobs import JobActions
 from .logs.manager import LogManager
 from .models import Status
@@ -154,6 +157,7 @@ class HPCLabApp(ExtensionApp):
     job_actions: JobActions
     clusters: ClusterManager | None = None
     logs: LogManager
+    history: HistoryManager
     #: view name -> (snapshot version its records come from, serialized records)
     view_cache: dict[str, tuple[int, str]]
     #: gzip of each view's latest body
@@ -183,6 +187,7 @@ class HPCLabApp(ExtensionApp):
             Path(self.cluster_dir).parent / "job-logs.json",
             follow_interval=self.log_follow_interval,
         )
+        self.history = HistoryManager(self.scheduler, self.poller, self.user, self._own_record())
         self.clusters = self._cluster_manager()
         if self.clusters is not None:
             self.clusters.server_url = self._server_url()
@@ -195,6 +200,16 @@ class HPCLabApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(HANDLERS)
+
+    def _own_record(self) -> OwnRecord | None:
+        """The record of ended jobs kept beside cluster_dir (for sites without accounting)."""
+        if not self.scheduler.live_queue:
+            return None
+        try:
+            return OwnRecord(Path(self.cluster_dir).parent / "history.sqlite")
+        except (OSError, sqlite3.Error) as e:
+            self.log.warning("hpc-lab-ext: no record of ended jobs: %s", e)
+            return None
 
     def _cluster_manager(self) -> ClusterManager | None:
         """The Dask cluster manager, or None when the dask extra is not installed."""
@@ -260,6 +275,7 @@ class HPCLabApp(ExtensionApp):
     async def stop_extension(self) -> None:
         await self.updates.stop()
         self.logs.stop()
+        self.history.stop()
         if self.clusters is not None:
             try:
                 if self.clusters_survive_restart and self._stopping_on_signal():

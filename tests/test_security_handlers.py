@@ -57,6 +57,7 @@ def test_the_route_list_covers_the_api() -> None:
         ("clusters/0123abcd/scale", "POST"),
         ("clusters/0123abcd/adapt", "POST"),
         ("logs/0123abcd", "GET"),
+        ("history", "GET"),
     ]:
         assert expected in paths
 

@@ -16,6 +16,7 @@ from .clusters import (
     ProfilesHandler,
 )
 from .handle import ClusterHandleHandler
+from .history import HistoryHandler
 from .logs import JobLogHandler
 from .snapshot import GapsHandler, JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
@@ -40,5 +41,6 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/clusters/([^/]+)/handle", ClusterHandleHandler),
     (f"{API}/advice", AdviceHandler),
     (f"{API}/logs/([^/]+)", JobLogHandler),
+    (f"{API}/history", HistoryHandler),
     (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]

@@ -96,7 +96,7 @@ def _user(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-def _matches(fields: dict[str, str], job_id: str) -> bool:
+def matches_job(fields: dict[str, str], job_id: str) -> bool:
     if "_" in job_id:
         base, task = job_id.split("_", 1)
         return fields.get("ArrayJobId") == base and fields.get("ArrayTaskId") == task
@@ -168,7 +168,7 @@ def parse_job_output(text: str, job_id: str, hostnames: tuple[str, ...] = ()) ->
         if not line.strip():
             continue
         fields = parse_show_job_line(line)
-        if not _matches(fields, job_id):
+        if not matches_job(fields, job_id):
             continue
         user, uid = _user(fields.get("UserId", ""))
         stdout = fields.get("StdOut", "")

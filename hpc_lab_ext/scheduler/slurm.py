@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import TYPE_CHECKING
 
 from ..errors import CommandFailed, Conflict, NotFound, SchedulerUnavailable
 from ..jobids import validate_job_id
@@ -23,6 +24,9 @@ from .slurm_parse import (
     parse_squeue,
     parse_starts,
 )
+
+if TYPE_CHECKING:
+    from ..history.records import EndedJob
 
 # How the client tools say the controller could not be reached.
 _UNREACHABLE = re.compile(
@@ -144,9 +148,9 @@ class SlurmBackend(SchedulerBackend):
     async def estimated_starts(self) -> dict[str, str]:
         return parse_starts((await self._run(START_ARGV)).stdout)
 
-    async def job_output(self, job_id: str, hostnames: tuple[str, ...] = ()) -> JobOutput:
-        """Where a job's stdout and stderr go (``scontrol -o show job``); NotFound once Slurm
-        has forgotten the job (MinJobAge after its end)."""
+    async def show_job(self, job_id: str) -> str:
+        """``scontrol -o show job <id>``: one line per job (an array's base id: one per task);
+        NotFound once Slurm has forgotten the job (MinJobAge after its end)."""
         job_id = validate_job_id(job_id)
         result = await run(["scontrol", "-o", "show", "job", job_id], timeout=self.command_timeout)
         if result.returncode != 0:
@@ -156,10 +160,33 @@ class SlurmBackend(SchedulerBackend):
             if _UNREACHABLE.search(message):
                 raise SchedulerUnavailable(f"Slurm controller unreachable: {message}")
             raise CommandFailed(message, argv=list(result.argv), returncode=result.returncode)
-        output = parse_job_output(result.stdout, job_id, hostnames)
+        return result.stdout
+
+    async def job_output(self, job_id: str, hostnames: tuple[str, ...] = ()) -> JobOutput:
+        """Where a job's stdout and stderr go; NotFound once Slurm has forgotten the job."""
+        output = parse_job_output(await self.show_job(job_id), job_id, hostnames)
         if output is None:
             raise NotFound(f"job {job_id} is not known to Slurm (any more)")
         return output
+
+    async def recently_ended(self, user: str) -> list[str]:
+        """Ids of the user's jobs that ended and that Slurm still keeps (for MinJobAge)."""
+        argv = ["squeue", "--noheader", "-u", user, "-t", "BF,CA,CD,DL,F,NF,OOM,PR,TO", "-o", "%i"]
+        return (await self._run(argv)).stdout.split()
+
+    async def ended_jobs(self, user: str, days: int) -> list[EndedJob]:
+        """The user's jobs that ended in the last `days` days, from Slurm's accounting (sacct).
+        CommandFailed, with sacct's own words, where there is no accounting."""
+        from ..history.records import parse_sacct, sacct_argv  # history imports this package
+
+        result = await run(sacct_argv(user, days), timeout=max(self.command_timeout, 30.0))
+        if result.returncode != 0:
+            lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+            # its last line says it plainly ("Problem talking to the database: Connection refused")
+            message = lines[-1] if lines else f"sacct exited with status {result.returncode}"
+            message = re.sub(r"^sacct: (?:error: )?", "", message)
+            raise CommandFailed(message, argv=list(result.argv), returncode=result.returncode)
+        return parse_sacct(result.stdout)
 
     async def config(self) -> dict[str, str]:
         """The controller's running configuration (`scontrol show config`) as Key -> value."""

@@ -1,0 +1,27 @@
+"""GET /api/v1/history?days=N: the user's jobs that ended in the last N days (1-90, default 7).
+
+The answer's ``source`` says where they come from: ``accounting`` (sacct) or ``own-record`` (the
+jobs this server saw leave the queue), with a ``note`` saying why when accounting did not answer.
+"""
+
+from __future__ import annotations
+
+import tornado.web
+
+from ..errors import BadRequest, NotFound
+from ..history.manager import MAX_DAYS, HistoryManager
+from .base import HPCLabHandler
+
+
+class HistoryHandler(HPCLabHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.reject_unknown_query(("days",))
+        values = self.request.query_arguments.get("days", [b"7"])
+        text = values[-1].decode("ascii", errors="replace")
+        if len(values) > 1 or not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+            raise BadRequest(f"days={text[:20]!r}: expected one whole number from 1 to {MAX_DAYS}")
+        manager: HistoryManager | None = getattr(self.hpc, "history", None)
+        if manager is None:
+            raise NotFound("job history is not available on this server")
+        self.write_json(await manager.history(int(text)))

@@ -1,0 +1,113 @@
+"""Ended jobs from recorded sacct and scontrol output (the sandbox with slurmdbd), and the own
+record's SQLite store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from hpc_lab_ext.history.records import (
+    counts,
+    from_show_job,
+    parse_cpu_time,
+    parse_req_mem,
+    parse_rss_mb,
+    parse_sacct,
+)
+from hpc_lab_ext.history.store import OwnRecord
+from hpc_lab_ext.logs.paths import parse_show_job_line
+
+FIXTURES = Path(__file__).parent / "fixtures" / "slurm"
+
+
+def test_sacct_jobs_states_and_use() -> None:
+    # fails: exit 3; 'slow | one': -t 1, sleep 120; cpu-quarter: -c 4, one busy core for 60 s on
+    # a shared machine; mem: --mem=500M, 200 MB touched; arr: --array=1-3; cancelled: scancel
+    jobs = {j.id: j for j in parse_sacct((FIXTURES / "sacct_ended.txt").read_text())}
+    assert set(jobs) == {"54", "55", "56", "57", "59", "58_1", "58_2", "58_3"}
+    failed = jobs["54"]
+    assert (failed.state, failed.exit_code, failed.signal, failed.group) == ("FAILED", 3, 0, "failed")
+    assert failed.name == "fails" and failed.partition == "debug" and failed.nodes == "node1"
+    slow = jobs["55"]
+    assert (slow.state, slow.group, slow.time_limit_s) == ("TIMEOUT", "timeout", 60)
+    assert slow.elapsed_s is not None and slow.elapsed_s >= 60
+    busy = jobs["56"]
+    assert (busy.cpus, busy.elapsed_s, busy.req_mem_mb) == (4, 60, 4000)
+    assert busy.total_cpu_s == pytest.approx(25.512)
+    assert busy.cpu_efficiency == pytest.approx(25.512 / 240)
+    mem = jobs["57"]
+    assert mem.req_mem_mb == 500 and mem.max_rss_mb == pytest.approx(214.546875)
+    assert mem.memory_efficiency == pytest.approx(0.429, abs=0.001)
+    assert jobs["59"].state == "CANCELLED" and jobs["59"].group == "cancelled"  # "CANCELLED by 0"
+    assert counts(list(jobs.values())) == {
+        "completed": 5,
+        "failed": 1,
+        "timeout": 1,
+        "oom": 0,
+        "cancelled": 1,
+        "other": 0,
+    }
+    record = busy.to_json()
+    assert record["group"] == "completed" and record["cpu_efficiency"] == pytest.approx(0.1063)
+
+
+def test_a_job_that_has_not_ended_is_not_history() -> None:
+    line = "\x1f".join(
+        ["7", "RUNNING", "0:0", "debug", "", "", "Unknown", "5", "30", "1", "1000M", "", "", "n", "x"]
+    )
+    assert parse_sacct(line) == []
+
+
+def test_scontrol_of_an_ended_job() -> None:
+    text = (FIXTURES / "show_job_failed.txt").read_text()
+    fields = parse_show_job_line(text.splitlines()[0])
+    job = from_show_job(fields, fields["JobId"])
+    assert job is not None
+    assert job.name == "fails | x=1"
+    assert (job.state, job.exit_code, job.cpus, job.req_mem_mb, job.time_limit_s) == (
+        "FAILED",
+        3,
+        2,
+        600,
+        1800,
+    )
+    assert job.max_rss_mb is None and job.cpu_efficiency is None  # no use figures without accounting
+    running = parse_show_job_line((FIXTURES / "show_job_het.txt").read_text().splitlines()[0])
+    assert from_show_job(running, "12") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("00:00.271", 0.271), ("01:02", 62.0), ("1:00:00", 3600.0), ("2-01:00:00", 176400.0), ("", None)],
+)
+def test_cpu_time(text: str, seconds: float | None) -> None:
+    assert parse_cpu_time(text) == seconds
+
+
+def test_memory_units() -> None:
+    assert parse_rss_mb("219696K") == pytest.approx(214.546875)
+    assert parse_rss_mb("1.5G") == 1536
+    assert parse_rss_mb("") is None
+    assert parse_req_mem("1000M", 4) == 1000
+    assert parse_req_mem("500Mc", 4) == 2000  # per CPU (before 21.08)
+    assert parse_req_mem("2G", 1) == 2048
+    assert parse_req_mem("", 1) is None
+
+
+def test_own_record_keeps_jobs_by_when_they_ended(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "history.sqlite"
+    record = OwnRecord(path)
+    jobs = parse_sacct((FIXTURES / "sacct_ended.txt").read_text())
+    record.add(jobs[:2], ended=time.time() - 3 * 86400)
+    record.add(jobs[2:])
+    assert path.stat().st_mode & 0o777 == 0o600
+    recent = record.since(86400)
+    assert {j.id for j in recent} == {j.id for j in jobs[2:]}
+    assert len(record.since(7 * 86400)) == len(jobs)
+    assert record.known(jobs[0].id) and not record.known("999")
+    record.close()
+    again = OwnRecord(path)
+    assert again.since(7 * 86400)[0] in jobs
+    again.close()
