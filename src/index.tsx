@@ -33,6 +33,7 @@ import { QueueTab } from './widgets/QueueTab';
 import { WorkersStatus } from './widgets/WorkersStatus';
 import { bundleTrans } from './trans';
 import { logsPlugin } from './logs/plugin';
+import { historyPlugin } from './history/plugin';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -291,4 +292,4 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
   }
 };
 
-export default [plugin, logsPlugin];
+export default [plugin, logsPlugin, historyPlugin];

@@ -125,4 +125,44 @@ test.describe('Job logs', () => {
       scancel(id);
     }
   });
+
+  test('history shows a job that exited 3 as failed, and where it comes from', async ({
+    page
+  }) => {
+    const dir = mkdtempSync('/tmp/hpc-lab-ui-history-');
+    chmodSync(dir, 0o777);
+    const id = sbatch(dir, [
+      '-p',
+      'debug',
+      '-J',
+      'history ui',
+      '--wrap',
+      'echo about to fail; exit 3'
+    ]);
+    try {
+      await page.evaluate(async () => {
+        await (window as any).jupyterapp.commands.execute(
+          'hpc-lab:open-job-history'
+        );
+      });
+      const view = page.locator('.jp-HpcHistory');
+      const row = view.locator(`tr[data-job-id="${id}"]`);
+      await expect(async () => {
+        await view.getByRole('button', { name: 'Refresh' }).click();
+        await expect(row).toContainText('FAILED', { timeout: 2000 });
+      }).toPass({ timeout: 60_000 });
+      await expect(row).toContainText('exit code 3');
+      await expect(view.locator('.jp-HpcHistory-source')).toContainText(
+        /From Slurm accounting|own record/
+      );
+      await view.getByRole('button', { name: /^Failed/ }).click();
+      await expect(view.locator('tbody tr.jp-mod-completed')).toHaveCount(0);
+      await row.getByRole('button', { name: `Log of job ${id}` }).click();
+      await expect(
+        page.locator('.jp-HpcLogTab .jp-HpcLog-line').first()
+      ).toHaveText('about to fail');
+    } finally {
+      scancel(id);
+    }
+  });
 });

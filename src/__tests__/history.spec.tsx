@@ -1,0 +1,160 @@
+import * as React from 'react';
+import { Root, createRoot } from 'react-dom/client';
+import { nullTranslator } from '@jupyterlab/translation';
+
+import { IEndedJob, IHistory } from '../history/api';
+import {
+  duration,
+  endText,
+  jobsOf,
+  megabytes,
+  percent,
+  sourceText
+} from '../history/format';
+import { HistoryTable } from '../history/table';
+import { requestJobLog, OPEN_JOB_LOG_EVENT } from '../logs/events';
+import { bundleTrans } from '../trans';
+
+// JupyterLab's own translator, as the panel gets it: it fills %1, %2… itself.
+const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
+
+function ended(id: string, extra: Partial<IEndedJob> = {}): IEndedJob {
+  return {
+    id,
+    name: `job-${id}`,
+    partition: 'debug',
+    state: 'COMPLETED',
+    group: 'completed',
+    exit_code: 0,
+    signal: 0,
+    submit_time: '2026-11-30T12:00:00',
+    start_time: '2026-11-30T12:00:01',
+    end_time: '2026-11-30T12:01:01',
+    elapsed_s: 60,
+    time_limit_s: 300,
+    cpus: 4,
+    req_mem_mb: 4000,
+    max_rss_mb: 500,
+    total_cpu_s: 60,
+    nodes: 'node1',
+    cpu_efficiency: 0.25,
+    memory_efficiency: 0.125,
+    time_efficiency: 0.2,
+    ...extra
+  };
+}
+
+const history: IHistory = {
+  source: 'accounting',
+  note: null,
+  days: 7,
+  counts: {
+    completed: 1,
+    failed: 1,
+    timeout: 1,
+    oom: 0,
+    cancelled: 0,
+    other: 0
+  },
+  jobs: [
+    ended('1'),
+    ended('2', { state: 'FAILED', group: 'failed', exit_code: 3 }),
+    ended('3', { state: 'TIMEOUT', group: 'timeout' })
+  ]
+};
+
+describe('history words', () => {
+  it('formats use, times and how a job ended', () => {
+    expect(percent(0.254)).toBe('25 %');
+    expect(percent(null)).toBe('');
+    expect(duration(62)).toBe('1:02');
+    expect(duration(3723)).toBe('1:02:03');
+    expect(duration(90000)).toBe('1-1:00:00');
+    expect(megabytes(500)).toBe('500 MB');
+    expect(megabytes(1536)).toBe('1.5 GB');
+    expect(endText(history.jobs[1], trans)).toBe('exit code 3');
+    expect(endText(history.jobs[2], trans)).toBe('reached its time limit');
+    expect(
+      endText(ended('4', { signal: 9, exit_code: 0, group: 'failed' }), trans)
+    ).toBe('killed by signal 9');
+  });
+
+  it('says where the history comes from', () => {
+    expect(sourceText(history, trans)).toBe(
+      'From Slurm accounting (sacct), last 7 days'
+    );
+    const own: IHistory = {
+      ...history,
+      source: 'own-record',
+      note: 'Slurm accounting did not answer (Connection refused)'
+    };
+    expect(sourceText(own, trans)).toContain('own record');
+    expect(sourceText(own, trans)).toContain('Connection refused');
+    expect(sourceText(own, trans)).not.toContain('undefined');
+  });
+
+  it('filters by how jobs ended', () => {
+    expect(jobsOf(history.jobs, 'failed').map(j => j.id)).toEqual(['2']);
+    expect(jobsOf(history.jobs, null)).toHaveLength(3);
+  });
+});
+
+describe('HistoryTable', () => {
+  let container: HTMLDivElement;
+  let root: Root;
+  beforeEach(() => {
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    root = createRoot(container);
+  });
+  afterEach(() => {
+    React.act(() => root.unmount());
+    container.remove();
+  });
+
+  it('shows each job with its use and offers its log', () => {
+    const onGroup = jest.fn();
+    const onLog = jest.fn();
+    React.act(() =>
+      root.render(
+        <HistoryTable
+          history={history}
+          group={null}
+          trans={trans}
+          onGroup={onGroup}
+          onLog={onLog}
+        />
+      )
+    );
+    const rows = container.querySelectorAll('tbody tr');
+    expect(rows).toHaveLength(3);
+    expect(rows[0].textContent).toContain('4 (25 %)');
+    expect(rows[0].textContent).toContain('3.9 GB (500 MB)');
+    expect(rows[1].textContent).toContain('exit code 3');
+    const failed = Array.from(container.querySelectorAll('button')).find(b =>
+      b.textContent?.startsWith('Failed')
+    )!;
+    React.act(() => failed.click());
+    expect(onGroup).toHaveBeenCalledWith('failed');
+    React.act(() =>
+      container
+        .querySelector<HTMLButtonElement>('[aria-label="Log of job 2"]')!
+        .click()
+    );
+    expect(onLog).toHaveBeenCalledWith(history.jobs[1]);
+  });
+});
+
+describe('open-job-log event', () => {
+  it('bubbles to the document with the job id', () => {
+    const seen: unknown[] = [];
+    const listener = (e: Event) => seen.push((e as CustomEvent).detail);
+    document.addEventListener(OPEN_JOB_LOG_EVENT, listener);
+    const button = document.createElement('button');
+    document.body.appendChild(button);
+    requestJobLog(button, { jobId: '12_3' });
+    document.removeEventListener(OPEN_JOB_LOG_EVENT, listener);
+    button.remove();
+    expect(seen).toEqual([{ jobId: '12_3' }]);
+  });
+});

@@ -1,0 +1,54 @@
+import { requestAPI } from '../api/client';
+
+/** How a job ended (hpc_lab_ext/history/records.py GROUPS). */
+export type EndGroup =
+  'completed' | 'failed' | 'timeout' | 'oom' | 'cancelled' | 'other';
+
+export const END_GROUPS: EndGroup[] = [
+  'completed',
+  'failed',
+  'timeout',
+  'oom',
+  'cancelled',
+  'other'
+];
+
+/** One ended job (EndedJob.to_json). */
+export interface IEndedJob {
+  id: string;
+  name: string;
+  partition: string;
+  state: string;
+  group: EndGroup;
+  exit_code: number | null;
+  signal: number | null;
+  submit_time: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  elapsed_s: number | null;
+  time_limit_s: number | null;
+  cpus: number | null;
+  req_mem_mb: number | null;
+  max_rss_mb: number | null;
+  total_cpu_s: number | null;
+  nodes: string;
+  cpu_efficiency: number | null;
+  memory_efficiency: number | null;
+  time_efficiency: number | null;
+}
+
+/** GET history?days=N */
+export interface IHistory {
+  /** Slurm's accounting, or the jobs this server saw end */
+  source: 'accounting' | 'own-record';
+  /** why it is not accounting, when it is not */
+  note: string | null;
+  days: number;
+  counts: Record<EndGroup, number>;
+  jobs: IEndedJob[];
+}
+
+export type HistoryFetcher = (days: number) => Promise<IHistory>;
+
+export const fetchHistory: HistoryFetcher = days =>
+  requestAPI<IHistory>(`history?days=${days}`);

@@ -1,0 +1,114 @@
+import * as React from 'react';
+
+import { Trans } from '../trans';
+import { EndGroup, END_GROUPS, IEndedJob, IHistory } from './api';
+import {
+  GROUP_LABELS,
+  duration,
+  endText,
+  jobsOf,
+  megabytes,
+  percent
+} from './format';
+
+export interface IHistoryTableProps {
+  history: IHistory;
+  group: EndGroup | null;
+  trans: Trans;
+  onGroup: (group: EndGroup | null) => void;
+  onLog: (job: IEndedJob) => void;
+}
+
+/** The ended jobs, grouped by how they ended: pure (props in, callbacks out). */
+export function HistoryTable(props: IHistoryTableProps): JSX.Element {
+  const { history, group, trans, onGroup, onLog } = props;
+  const jobs = jobsOf(history.jobs, group);
+  return (
+    <>
+      <div
+        className="jp-HpcHistory-groups"
+        role="group"
+        aria-label={trans('How jobs ended')}
+      >
+        {END_GROUPS.filter(g => history.counts[g] > 0 || g === 'failed').map(
+          g => (
+            <button
+              key={g}
+              className={`jp-HpcHistory-group jp-mod-${g}`}
+              aria-pressed={group === g}
+              onClick={() => onGroup(group === g ? null : g)}
+            >
+              {trans(GROUP_LABELS[g])} {history.counts[g]}
+            </button>
+          )
+        )}
+      </div>
+      {jobs.length === 0 ? (
+        <p className="jp-HpcHistory-empty">
+          {trans('No jobs ended in this time.')}
+        </p>
+      ) : (
+        <table className="jp-HpcHistory-table">
+          <thead>
+            <tr>
+              <th>{trans('Job')}</th>
+              <th>{trans('Name')}</th>
+              <th>{trans('State')}</th>
+              <th>{trans('How it ended')}</th>
+              <th>{trans('Ended')}</th>
+              <th>{trans('Elapsed / limit')}</th>
+              <th>{trans('CPUs (used)')}</th>
+              <th>{trans('Memory (used)')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map(job => (
+              <tr
+                key={job.id}
+                data-job-id={job.id}
+                className={`jp-mod-${job.group}`}
+              >
+                <td>{job.id}</td>
+                <td>{job.name}</td>
+                <td>{job.state}</td>
+                <td>{endText(job, trans)}</td>
+                <td>{job.end_time?.replace('T', ' ') ?? ''}</td>
+                <td>
+                  {duration(job.elapsed_s)}
+                  {job.time_limit_s !== null
+                    ? ` / ${duration(job.time_limit_s)}`
+                    : ''}
+                  {job.time_efficiency !== null
+                    ? ` (${percent(job.time_efficiency)})`
+                    : ''}
+                </td>
+                <td>
+                  {job.cpus ?? ''}
+                  {job.cpu_efficiency !== null
+                    ? ` (${percent(job.cpu_efficiency)})`
+                    : ''}
+                </td>
+                <td>
+                  {megabytes(job.req_mem_mb)}
+                  {job.max_rss_mb !== null
+                    ? ` (${megabytes(job.max_rss_mb)})`
+                    : ''}
+                </td>
+                <td>
+                  <button
+                    className="jp-HpcHistory-log"
+                    aria-label={trans('Log of job %1', job.id)}
+                    onClick={() => onLog(job)}
+                  >
+                    {trans('Log')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
