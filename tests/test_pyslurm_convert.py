@@ -102,8 +102,8 @@ def test_partitions_match_scontrol() -> None:
 
 
 def test_estimated_starts_match_squeue_start() -> None:
-    jobs = {record["id"]: record for record in RECORDED["jobs"]}
-    assert estimated_starts_of(types.SimpleNamespace(values=jobs.values)) == parse_starts(text("starts.txt"))
+    jobs = {record["id"]: types.SimpleNamespace(**record) for record in RECORDED["jobs"]}
+    assert estimated_starts_of(jobs) == parse_starts(text("starts.txt"))
 
 
 # ---- the pure parts on their own ---------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_estimated_starts_match_squeue_start() -> None:
     ],
 )  # fmt: skip
 def test_job_ids(fields: dict[str, Any], expected: tuple[str, str | None, str | None]) -> None:
-    assert job_ids(fields) == expected
+    assert job_ids(types.SimpleNamespace(**fields)) == expected
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,11 @@ class RPCError(Exception):
 def loader(records: list[dict[str, Any]], key: str) -> Any:
     """What ``pyslurm.Jobs`` / ``Nodes`` / ``Partitions`` are to the backend: a class whose load()
     returns a mapping-like collection."""
-    return types.SimpleNamespace(load=lambda: {record[key]: record for record in records})
+
+    def load(**_: Any) -> dict[Any, types.SimpleNamespace]:
+        return {record[key]: types.SimpleNamespace(**record) for record in records}
+
+    return types.SimpleNamespace(load=load)
 
 
 @pytest.fixture
@@ -206,7 +210,7 @@ def fake_pyslurm(monkeypatch: pytest.MonkeyPatch) -> Iterator[types.SimpleNamesp
 
 
 def failing(message: str, errno: int) -> Any:
-    def call(*args: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
         raise RPCError(errno, message)
 
     return call
@@ -246,7 +250,7 @@ async def test_backend_maps_pyslurm_errors(fake_pyslurm: types.SimpleNamespace) 
 
 
 async def test_backend_times_out(fake_pyslurm: types.SimpleNamespace) -> None:
-    fake_pyslurm.Jobs = types.SimpleNamespace(load=lambda: time.sleep(1))
+    fake_pyslurm.Jobs = types.SimpleNamespace(load=lambda **_: time.sleep(1))
     with pytest.raises(SchedulerUnavailable, match=r"did not answer within 0\.2 s"):
         await PyslurmBackend(command_timeout=0.2).list_jobs()
 

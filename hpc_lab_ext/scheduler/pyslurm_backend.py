@@ -14,6 +14,7 @@ import asyncio
 import functools
 import importlib
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -43,6 +44,8 @@ T = TypeVar("T")
 UNREACHABLE_ERRNOS = frozenset({1001, 1002, 1003, 1004, 1800, 1801, 1802, 1803, 5004, 5005})
 _MAJOR_MINOR = re.compile(r"(\d+)\.(\d+)")
 _PROBE_TIMEOUT = 10.0
+#: how long one job load serves further readers (the calls of one poll run together)
+JOBS_SHARED_S = 0.25
 
 
 def _pyslurm() -> Any:
@@ -155,6 +158,8 @@ class PyslurmBackend(SchedulerBackend):
     def __init__(self, command_timeout: float = 10.0) -> None:
         self.command_timeout = command_timeout
         self.cli = SlurmBackend(command_timeout=command_timeout)
+        self._jobs_task: asyncio.Future[Any] | None = None
+        self._jobs_at = 0.0
 
     @classmethod
     def available(cls) -> bool:
@@ -196,7 +201,18 @@ class PyslurmBackend(SchedulerBackend):
             raise SchedulerUnavailable(f"Slurm controller is not answering: {e.message}") from e
 
     async def _jobs(self) -> Any:
-        return await self._call("job list", lambda pyslurm: pyslurm.Jobs.load())
+        """All jobs, one load shared by the calls of one poll (the job list and the nodes' GPUs in
+        use are read together): a load in flight or younger than JOBS_SHARED_S is awaited again."""
+        task = self._jobs_task
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)) or (
+            task.done() and time.monotonic() - self._jobs_at > JOBS_SHARED_S
+        ):
+            # passwd read once for all jobs: per job, user names cost a third of the load (measured)
+            task = asyncio.ensure_future(
+                self._call("job list", lambda pyslurm: pyslurm.Jobs.load(preload_passwd_info=True))
+            )
+            self._jobs_task, self._jobs_at = task, time.monotonic()
+        return await asyncio.shield(task)
 
     async def list_jobs(self) -> list[Job]:
         return jobs_from_pyslurm(await self._jobs())
