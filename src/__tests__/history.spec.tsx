@@ -11,6 +11,7 @@ import {
   percent,
   sourceText
 } from '../history/format';
+import { failureNotices } from '../history/failures';
 import { HistoryTable } from '../history/table';
 import { requestJobLog, OPEN_JOB_LOG_EVENT } from '../logs/events';
 import { bundleTrans } from '../trans';
@@ -156,5 +157,31 @@ describe('open-job-log event', () => {
     document.removeEventListener(OPEN_JOB_LOG_EVENT, listener);
     button.remove();
     expect(seen).toEqual([{ jobId: '12_3' }]);
+  });
+});
+
+describe('failure notices', () => {
+  it('names the cause of jobs that failed, timed out or ran out of memory', () => {
+    const found = new Set<string>();
+    const notices = failureNotices(
+      {
+        ...history,
+        jobs: [
+          ...history.jobs,
+          ended('5', { name: '', state: 'OUT_OF_MEMORY', group: 'oom' })
+        ]
+      },
+      new Set(['1', '2', '3', '5', '9']),
+      trans,
+      found
+    );
+    expect(notices).toEqual([
+      { jobId: '2', text: 'Job 2 (job-2) failed: exit code 3' },
+      { jobId: '3', text: 'Job 3 (job-3) reached its time limit' },
+      { jobId: '5', text: 'Job 5 ran out of memory' }
+    ]);
+    // a completed job is found (not looked for again) but not told
+    expect([...found].sort()).toEqual(['1', '2', '3', '5']);
+    expect(failureNotices(history, new Set(['2']), trans, found)).toEqual([]);
   });
 });

@@ -9,6 +9,8 @@ import { hpcIcon } from '../icons';
 import { OPEN_JOB_LOG } from '../logs/plugin';
 import { bundleTrans } from '../trans';
 import { fetchHistory } from './api';
+import { IHpcModel } from '../tokens';
+import { FailureNotifier } from './notify';
 import { HistoryView } from './view';
 
 export const OPEN_JOB_HISTORY = 'hpc-lab:open-job-history';
@@ -18,11 +20,12 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
   id: 'hpc-lab-ext:history',
   description: "The user's ended jobs: how they ended and what they used.",
   autoStart: true,
-  optional: [ICommandPalette, ITranslator],
+  optional: [ICommandPalette, ITranslator, IHpcModel],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    model: IHpcModel | null
   ): void => {
     const trans = bundleTrans(
       (translator ?? nullTranslator).load('hpc_lab_ext')
@@ -49,6 +52,10 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
         return open;
       }
     });
+    if (model) {
+      // failed, timed out or out of memory: say so, with the job's log a click away
+      new FailureNotifier(model, fetchHistory, app.commands, trans);
+    }
     if (palette) {
       palette.addItem({ command: OPEN_JOB_HISTORY, category: trans('HPC') });
     }

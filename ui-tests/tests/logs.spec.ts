@@ -137,9 +137,19 @@ test.describe('Job logs', () => {
       '-J',
       'history ui',
       '--wrap',
-      'echo about to fail; exit 3'
+      'echo about to fail; sleep 4; exit 3'
     ]);
     try {
+      // the panel's model sees the job run and leave; the notification names the cause
+      await page.sidebar.openTab('hpc-lab-ext-panel');
+      const toast = page.locator('.Toastify__toast', {
+        hasText: `Job ${id} (history ui) failed: exit code 3`
+      });
+      await expect(toast).toBeVisible({ timeout: 40_000 });
+      await expect(
+        toast.getByRole('button', { name: 'Open log' })
+      ).toBeVisible();
+
       await page.evaluate(async () => {
         await (window as any).jupyterapp.commands.execute(
           'hpc-lab:open-job-history'
