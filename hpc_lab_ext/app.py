@@ -51,8 +51,9 @@ class HPCLabApp(ExtensionApp):
         config=True,
         help="Scheduler backend: 'cli' (Slurm's commands; 'slurm' is the same), 'pyslurm' (Slurm's C "
         "API through pyslurm, which must match the running Slurm), 'sge' (Grid Engine's commands), "
-        "'local' (no scheduler: this machine as one node), or 'auto' (pyslurm when usable, else the "
-        "Slurm commands when on PATH, else Grid Engine's, else local).",
+        "'local' (no scheduler: this machine as one node), or 'auto' (Slurm's commands when on PATH, "
+        "else pyslurm when usable, else Grid Engine's commands, else local). pyslurm is faster on "
+        "queues of up to a few hundred jobs and slower above (docs/performance.md).",
     )
     poll_interval = Float(
         15.0,

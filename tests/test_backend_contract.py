@@ -12,6 +12,7 @@ select_backend picks a backend by name.
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import time
@@ -265,11 +266,14 @@ def test_explicit_pyslurm_without_pyslurm_says_why() -> None:
 
 
 @pytest.mark.slurm
-def test_pyslurm_chosen_when_available() -> None:
-    """Where pyslurm does match, "auto" and "pyslurm" take it."""
+def test_pyslurm_chosen_when_available(caplog: pytest.LogCaptureFixture) -> None:
+    """Where pyslurm does match, "pyslurm" takes it; "auto" takes Slurm's commands, faster on any
+    queue of more than a few hundred jobs (benchmarks/backend_bench.py), and says so."""
     reason = PyslurmBackend.unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
-    for name in ("auto", "pyslurm"):
-        chosen = select_backend(name)
-        assert isinstance(chosen, PyslurmBackend) and chosen.implementation == "pyslurm"
+    chosen = select_backend("pyslurm")
+    assert isinstance(chosen, PyslurmBackend) and chosen.implementation == "pyslurm"
+    with caplog.at_level(logging.INFO, logger="hpc_lab_ext.scheduler"):
+        assert type(select_backend("auto")) is SlurmBackend
+    assert "set backend = 'pyslurm' to use pyslurm" in caplog.text
