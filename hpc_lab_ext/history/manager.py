@@ -14,12 +14,12 @@ import logging
 import time
 from typing import Any
 
-from ..errors import BadRequest, CommandFailed, HPCLabError, NotFound
+from ..errors import BadRequest, CommandFailed, HPCLabError, NotFound, SchedulerUnavailable
 from ..logs.paths import matches_job, parse_show_job_line
 from ..models import Job, Snapshot
 from ..poller import Poller
 from ..scheduler.base import SchedulerBackend
-from .records import EndedJob, counts, from_show_job
+from .records import GROUPS, EndedJob, counts, from_show_job
 from .store import OwnRecord
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class HistoryManager:
         if ask is not None:
             try:
                 jobs: list[EndedJob] = await ask(self.user, days)
-            except CommandFailed as e:
+            except (CommandFailed, SchedulerUnavailable) as e:  # no slurmdbd, or no sacct at all
                 note = f"Slurm accounting did not answer ({e.message}); showing the jobs this server saw end"
             else:
                 jobs.sort(key=lambda j: j.end_time or "", reverse=True)
@@ -93,8 +93,11 @@ class HistoryManager:
         if self.poller is not None:
             self.poller.touch()  # someone looks: keep seeing jobs leave the queue
         await self._record_pending(sweep=True)  # what ended since the last poll, too
-        jobs = await asyncio.to_thread(self.record.since, days * 86400.0)
-        return self._answer(OWN_RECORD, note, days, jobs)
+        records = await asyncio.to_thread(self.record.since_json, days * 86400.0)
+        tally = dict.fromkeys(GROUPS, 0)
+        for record in records:
+            tally[record.get("group", "other")] = tally.get(record.get("group", "other"), 0) + 1
+        return {"source": OWN_RECORD, "note": note, "days": days, "counts": tally, "jobs": records}
 
     @staticmethod
     def _answer(source: str, note: str | None, days: int, jobs: list[EndedJob]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import {
   sourceText
 } from '../history/format';
 import { failureNotices } from '../history/failures';
-import { HistoryTable } from '../history/table';
+import { HistoryTable, MAX_ROWS } from '../history/table';
 import { requestJobLog, OPEN_JOB_LOG_EVENT } from '../logs/events';
 import { bundleTrans } from '../trans';
 
@@ -183,5 +183,38 @@ describe('failure notices', () => {
     // a completed job is found (not looked for again) but not told
     expect([...found].sort()).toEqual(['1', '2', '3', '5']);
     expect(failureNotices(history, new Set(['2']), trans, found)).toEqual([]);
+  });
+});
+
+describe('a long history', () => {
+  it('shows the newest rows first and the rest on request', () => {
+    const container = document.createElement('div');
+    document.body.appendChild(container);
+    const root = createRoot(container);
+    const many: IHistory = {
+      ...history,
+      jobs: Array.from({ length: MAX_ROWS + 20 }, (_, i) =>
+        ended(String(i + 1))
+      )
+    };
+    React.act(() =>
+      root.render(
+        <HistoryTable
+          history={many}
+          group={null}
+          trans={trans}
+          onGroup={() => undefined}
+          onLog={() => undefined}
+        />
+      )
+    );
+    expect(container.querySelectorAll('tbody tr')).toHaveLength(MAX_ROWS);
+    const all =
+      container.querySelector<HTMLButtonElement>('.jp-HpcHistory-all')!;
+    expect(all.textContent).toBe(`Show all ${MAX_ROWS + 20} jobs`);
+    React.act(() => all.click());
+    expect(container.querySelectorAll('tbody tr')).toHaveLength(MAX_ROWS + 20);
+    React.act(() => root.unmount());
+    container.remove();
   });
 });

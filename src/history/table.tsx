@@ -11,6 +11,9 @@ import {
   percent
 } from './format';
 
+/** Rows shown before "Show all". */
+export const MAX_ROWS = 500;
+
 export interface IHistoryTableProps {
   history: IHistory;
   group: EndGroup | null;
@@ -23,6 +26,9 @@ export interface IHistoryTableProps {
 export function HistoryTable(props: IHistoryTableProps): JSX.Element {
   const { history, group, trans, onGroup, onLog } = props;
   const jobs = jobsOf(history.jobs, group);
+  const [all, setAll] = React.useState(false);
+  // thousands of rows take seconds to lay out: the newest first, the rest on request
+  const shown = all ? jobs : jobs.slice(0, MAX_ROWS);
   return (
     <>
       <div
@@ -63,7 +69,7 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            {jobs.map(job => (
+            {shown.map(job => (
               <tr
                 key={job.id}
                 data-job-id={job.id}
@@ -109,6 +115,11 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
           </tbody>
         </table>
       )}
+      {shown.length < jobs.length ? (
+        <button className="jp-HpcHistory-all" onClick={() => setAll(true)}>
+          {trans('Show all %1 jobs', jobs.length)}
+        </button>
+      ) : null}
     </>
   );
 }
