@@ -16,6 +16,7 @@ from hpc_lab_ext.history.records import (
     parse_rss_mb,
     parse_sacct,
 )
+from hpc_lab_ext.history.sizing import array_summaries, suggest
 from hpc_lab_ext.history.store import OwnRecord
 from hpc_lab_ext.logs.paths import parse_show_job_line
 
@@ -111,3 +112,19 @@ def test_own_record_keeps_jobs_by_when_they_ended(tmp_path: Path) -> None:
     again = OwnRecord(path)
     assert again.since(7 * 86400)[0] in jobs
     again.close()
+
+
+def test_array_efficiency_spread_and_suggestions() -> None:
+    jobs = parse_sacct((FIXTURES / "sacct_ended.txt").read_text())
+    (array,) = array_summaries(jobs)
+    assert (array["array_id"], array["tasks"], array["groups"]) == ("58", 3, {"completed": 3})
+    assert array["cpu_efficiency"] == {"min": 0.001, "median": 0.001, "max": 0.0015}
+    assert array["time_efficiency"]["max"] == pytest.approx(2 / 1800, abs=1e-4)
+    by_id = {j.id: j for j in jobs}
+    # one busy core of four: one CPU; 5 MB used: the 256 MB floor; 60 s of a 5-minute limit
+    assert suggest(by_id["56"]) == {"cpus": 1, "mem_mb": 256, "time_s": 300, "smaller": True}
+    # 215 MB used of 500 MB: 1.3 x 215 rounded up to 512 MB, but never more than was asked
+    assert suggest(by_id["57"]) == {"cpus": 1, "mem_mb": 500, "time_s": 600, "smaller": True}
+    assert suggest(by_id["57"], max_time_s=300)["time_s"] == 300  # type: ignore[index]
+    assert suggest(by_id["54"]) is None  # failed: says nothing about what it needed
+    assert suggest(by_id["55"]) is None  # timed out

@@ -126,3 +126,21 @@ async def test_history_query_is_checked(api: Any) -> None:
         assert code == 400, days
     code, _ = await api("history", user="bob")
     assert code == 400
+
+
+async def test_one_busy_core_of_four(api: Any, jobs: list[str]) -> None:
+    """A job using 1 of its 4 cores for 60 s: CPU efficiency about 25 %, and the suggestion for
+    the next one is a single CPU. The cores are shared with whatever else runs on this host, so
+    the busy loop may get less than a whole core: the figure is printed, and bounded above."""
+    require_accounting()
+    busy = 'timeout 60 sh -c "while :; do :; done"; true'
+    job_id = submit(["-p", "batch", "-c", "4", "-t", "5", "-J", "history quarter"], busy)
+    jobs.append(job_id)
+    body = await history_with(api, job_id, "accounting", timeout=120)
+    job = find(body, job_id)
+    assert job is not None and job["state"] == "COMPLETED" and job["cpus"] == 4
+    print(f"\nCPU efficiency of one busy core of four: {job['cpu_efficiency']:.1%}")
+    assert 0.05 <= job["cpu_efficiency"] <= 0.32
+    suggestion = job["suggestion"]
+    assert suggestion["cpus"] == 1 and suggestion["smaller"] is True
+    assert suggestion["time_s"] == 300  # 60 s x 1.5 + 5 min, within its 5-minute limit

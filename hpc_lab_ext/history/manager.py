@@ -20,6 +20,7 @@ from ..models import Job, Snapshot
 from ..poller import Poller
 from ..scheduler.base import SchedulerBackend
 from .records import GROUPS, EndedJob, counts, from_show_job
+from .sizing import array_summaries, suggest
 from .store import OwnRecord
 
 log = logging.getLogger(__name__)
@@ -97,16 +98,31 @@ class HistoryManager:
         tally = dict.fromkeys(GROUPS, 0)
         for record in records:
             tally[record.get("group", "other")] = tally.get(record.get("group", "other"), 0) + 1
-        return {"source": OWN_RECORD, "note": note, "days": days, "counts": tally, "jobs": records}
+        return {
+            "source": OWN_RECORD,
+            "note": note,
+            "days": days,
+            "counts": tally,
+            "arrays": [],  # no use figures in the own record
+            "jobs": records,
+        }
 
-    @staticmethod
-    def _answer(source: str, note: str | None, days: int, jobs: list[EndedJob]) -> dict[str, Any]:
+    def _answer(self, source: str, note: str | None, days: int, jobs: list[EndedJob]) -> dict[str, Any]:
+        limits: dict[str, int | None] = {}
+        if self.poller is not None:
+            limits = {p.name: p.max_time_s for p in self.poller.snapshot.partitions}
+        records = []
+        for job in jobs:
+            record = job.to_json()
+            record["suggestion"] = suggest(job, limits.get(job.partition))
+            records.append(record)
         return {
             "source": source,
             "note": note,
             "days": days,
             "counts": counts(jobs),
-            "jobs": [job.to_json() for job in jobs],
+            "arrays": array_summaries(jobs),
+            "jobs": records,
         }
 
     # -- the own record ---------------------------------------------------------------------

@@ -9,7 +9,9 @@ import {
   jobsOf,
   megabytes,
   percent,
-  sourceText
+  sourceText,
+  spreadText,
+  suggestionText
 } from '../history/format';
 import { failureNotices } from '../history/failures';
 import { HistoryTable, MAX_ROWS } from '../history/table';
@@ -216,5 +218,21 @@ describe('a long history', () => {
     expect(container.querySelectorAll('tbody tr')).toHaveLength(MAX_ROWS + 20);
     React.act(() => root.unmount());
     container.remove();
+  });
+});
+
+describe('sizing words', () => {
+  it('writes a suggestion as sbatch options, and an array spread', () => {
+    expect(
+      suggestionText({ cpus: 1, mem_mb: 256, time_s: 300, smaller: true })
+    ).toBe('-c 1 --mem=256M -t 0:05:00');
+    expect(suggestionText({ time_s: 5400, smaller: true })).toBe('-t 1:30:00');
+    expect(suggestionText({ cpus: 4, time_s: 300, smaller: false })).toBe('');
+    expect(suggestionText(null)).toBe('');
+    expect(spreadText({ min: 0.12, median: 0.25, max: 0.3 })).toBe(
+      '12–30 % (median 25 %)'
+    );
+    expect(spreadText({ min: 0.5, median: 0.5, max: 0.5 })).toBe('50 %');
+    expect(spreadText(null)).toBe('');
   });
 });

@@ -35,6 +35,34 @@ export interface IEndedJob {
   cpu_efficiency: number | null;
   memory_efficiency: number | null;
   time_efficiency: number | null;
+  /** the request suggested for the next job like it (measured use plus a margin) */
+  suggestion?: ISuggestion | null;
+}
+
+/** hpc_lab_ext/history/sizing.py suggest() */
+export interface ISuggestion {
+  cpus?: number;
+  mem_mb?: number;
+  time_s: number;
+  /** asks for less than the job did */
+  smaller: boolean;
+}
+
+export interface ISpread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+/** hpc_lab_ext/history/sizing.py array_summaries() */
+export interface IArraySummary {
+  array_id: string;
+  name: string;
+  tasks: number;
+  groups: Partial<Record<EndGroup, number>>;
+  cpu_efficiency: ISpread | null;
+  memory_efficiency: ISpread | null;
+  time_efficiency: ISpread | null;
 }
 
 /** GET history?days=N */
@@ -45,6 +73,8 @@ export interface IHistory {
   note: string | null;
   days: number;
   counts: Record<EndGroup, number>;
+  /** per array, min/median/max efficiency over its tasks (accounting only) */
+  arrays?: IArraySummary[];
   jobs: IEndedJob[];
 }
 

@@ -1,6 +1,6 @@
 /** Pure helpers of the history view. */
 import { Trans } from '../trans';
-import { EndGroup, IEndedJob, IHistory } from './api';
+import { EndGroup, IEndedJob, IHistory, ISpread, ISuggestion } from './api';
 
 /** "25 %", or '' when unknown. */
 export function percent(value: number | null): string {
@@ -81,4 +81,37 @@ export function jobsOf(
   group: EndGroup | null
 ): IEndedJob[] {
   return group === null ? [...jobs] : jobs.filter(j => j.group === group);
+}
+
+/** sbatch options of a suggestion: "-c 1 --mem=256M -t 0:05:00"; '' when it asks for no less. */
+export function suggestionText(
+  suggestion: ISuggestion | null | undefined
+): string {
+  if (!suggestion || !suggestion.smaller) {
+    return '';
+  }
+  const parts: string[] = [];
+  if (suggestion.cpus !== undefined) {
+    parts.push(`-c ${suggestion.cpus}`);
+  }
+  if (suggestion.mem_mb !== undefined) {
+    parts.push(`--mem=${suggestion.mem_mb}M`);
+  }
+  const h = Math.floor(suggestion.time_s / 3600);
+  const m = Math.floor((suggestion.time_s % 3600) / 60);
+  const sec = suggestion.time_s % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  parts.push(`-t ${h}:${pad(m)}:${pad(sec)}`);
+  return parts.join(' ');
+}
+
+/** "12–30 % (median 25 %)", '' when unknown. */
+export function spreadText(spread: ISpread | null): string {
+  if (!spread) {
+    return '';
+  }
+  const median = percent(spread.median);
+  return spread.min === spread.max
+    ? median
+    : `${percent(spread.min).replace(' %', '')}–${percent(spread.max)} (median ${median})`;
 }

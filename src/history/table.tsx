@@ -8,7 +8,9 @@ import {
   endText,
   jobsOf,
   megabytes,
-  percent
+  percent,
+  spreadText,
+  suggestionText
 } from './format';
 
 /** Rows shown before "Show all". */
@@ -49,6 +51,24 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
           )
         )}
       </div>
+      {(history.arrays ?? []).length > 0 ? (
+        <ul className="jp-HpcHistory-arrays" aria-label={trans('Arrays')}>
+          {(history.arrays ?? []).map(a => (
+            <li key={a.array_id} data-array-id={a.array_id}>
+              {trans('Array %1 (%2): %3 tasks', a.array_id, a.name, a.tasks)}
+              {a.cpu_efficiency
+                ? ` · ${trans('CPU %1', spreadText(a.cpu_efficiency))}`
+                : ''}
+              {a.memory_efficiency
+                ? ` · ${trans('memory %1', spreadText(a.memory_efficiency))}`
+                : ''}
+              {a.time_efficiency
+                ? ` · ${trans('time %1', spreadText(a.time_efficiency))}`
+                : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {jobs.length === 0 ? (
         <p className="jp-HpcHistory-empty">
           {trans('No jobs ended in this time.')}
@@ -65,6 +85,7 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
               <th>{trans('Elapsed / limit')}</th>
               <th>{trans('CPUs (used)')}</th>
               <th>{trans('Memory (used)')}</th>
+              <th>{trans('Next time')}</th>
               <th />
             </tr>
           </thead>
@@ -100,6 +121,14 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
                   {job.max_rss_mb !== null
                     ? ` (${megabytes(job.max_rss_mb)})`
                     : ''}
+                </td>
+                <td
+                  className="jp-HpcHistory-suggestion"
+                  title={trans(
+                    'Measured use plus a margin: ask for this next time and the job may start sooner'
+                  )}
+                >
+                  {suggestionText(job.suggestion)}
                 </td>
                 <td>
                   <button
