@@ -7,11 +7,12 @@
  * it is rewritten. Without dask-labextension, none of this does anything.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { CommandRegistry } from '@lumino/commands';
-import { Menu, Widget } from '@lumino/widgets';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import type { Widget } from '@lumino/widgets';
 
 import { ICluster } from './api';
-import { CommandIDs, IHpcModel } from './tokens';
+import { IHpcModel } from './tokens';
 
 /** dask-labextension's command ids and names (7.x). */
 export const DaskIDs = {
@@ -103,15 +104,75 @@ export class DashboardPanes {
     if (!cluster.dashboard_path) {
       throw new Error('this cluster has no dashboard');
     }
-    const pane =
+    const wanted =
       DASHBOARD_PANES.find(p => p.route === route) ??
       ({ route, label: route.replace(/^\/individual-/, '') } as IDashboardPane);
-    const url = new URL(cluster.dashboard_path, window.location.origin).href;
+    // through the server's proxy, under the server's base URL
+    const url = URLExt.join(PageConfig.getBaseUrl(), cluster.dashboard_path);
     await this._app.commands.execute(DaskIDs.populateUrl, { url });
     this._shown = cluster.id;
-    await this._app.commands.execute(DaskIDs.launchPane, {
-      item: { route: pane.route, label: pane.label, key: pane.label }
-    });
+    // the pane as dask-labextension lists it from this dashboard (routes and names differ
+    // between Dask releases; a pane it cannot find among them stays blank)
+    const listed = await this._listed(url, wanted);
+    if (listed === 'none') {
+      // Dask lists its plots only when bokeh is installed where the scheduler runs
+      throw new Error(
+        'its dashboard has no plots: install bokeh in the notebook’s environment (the scheduler runs its Python)'
+      );
+    }
+    const item = listed ?? {
+      route: wanted.route,
+      label: wanted.label,
+      key: wanted.label
+    };
+    await this._app.commands.execute(DaskIDs.launchPane, { item });
+    // dask-labextension points its panes at the new URL once its own check of the URL answers,
+    // but misses a pane made while that check is under way (it stays blank): the URL is our
+    // running cluster's, so every pane is pointed at it now.
+    for (const open of this.panes()) {
+      const view = open as Widget & { dashboardUrl: string; active: boolean };
+      view.dashboardUrl = url;
+      view.active = true;
+    }
+  }
+
+  /**
+   * The dashboard's own entry for a pane, from its individual-plots.json (what dask-labextension
+   * reads too): {"Individual Task Stream": "/individual-task-stream", ...}; 'none' when the
+   * dashboard lists no plots at all.
+   */
+  private async _listed(
+    url: string,
+    wanted: IDashboardPane
+  ): Promise<{ route: string; label: string; key: string } | 'none' | null> {
+    try {
+      const settings = ServerConnection.makeSettings();
+      const answer = await ServerConnection.makeRequest(
+        URLExt.join(url, 'individual-plots.json'),
+        {},
+        settings
+      );
+      if (!answer.ok) {
+        return null;
+      }
+      const plots = (await answer.json()) as Record<string, string>;
+      if (Object.keys(plots).length === 0) {
+        return 'none';
+      }
+      const name = wanted.route.replace(/^.*individual-/, '');
+      for (const [title, route] of Object.entries(plots)) {
+        const label = title.replace('Individual ', '');
+        if (
+          label.toLowerCase() === wanted.label.toLowerCase() ||
+          String(route).endsWith(`individual-${name}`)
+        ) {
+          return { route: String(route), label, key: label };
+        }
+      }
+    } catch {
+      // no answer: the pane opens with our route, and dask-labextension's check decides
+    }
+    return null;
   }
 
   /** Close the panes that show this cluster's dashboard. */
@@ -159,34 +220,6 @@ export class DashboardPanes {
   }
 
   private _shown: string | null = null;
-}
-
-/** The Dashboard button's menu: the few panes that matter, grouped, and the whole dashboard. */
-export function dashboardMenu(
-  commands: CommandRegistry,
-  cluster: ICluster
-): Menu {
-  const menu = new Menu({ commands });
-  menu.addClass('jp-HpcDashboardMenu');
-  let group: IDashboardPane['group'] | null = null;
-  for (const pane of DASHBOARD_PANES) {
-    if (group !== null && pane.group !== group) {
-      menu.addItem({ type: 'separator' });
-    }
-    group = pane.group;
-    menu.addItem({
-      command: CommandIDs.openDashboard,
-      args: { clusterId: cluster.id, pane: pane.route, label: pane.label }
-    });
-  }
-  menu.addItem({ type: 'separator' });
-  menu.addItem({
-    command: CommandIDs.openDashboard,
-    args: { clusterId: cluster.id, browser: true }
-  });
-  // a menu made for one opening: gone once closed (after its command ran)
-  menu.aboutToClose.connect(() => requestAnimationFrame(() => menu.dispose()));
-  return menu;
 }
 
 /**

@@ -5,6 +5,10 @@ knows, and its panes (task stream, progress, workers...) point at such a URL. Re
 of our cluster under a key there is all it takes to reuse those panes unchanged; the key is kept
 in the cluster's record, so the URL stays the same after a server restart. Without
 dask-labextension installed, clusters simply have no proxied dashboard path.
+
+Our clusters are left out of dask-labextension's own cluster list (its sidebar and
+``GET /dask/clusters``): there they would be a second UI whose scale and shut-down bypass our
+manager, and its sidebar would point the dashboard panes at whichever cluster it picked.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ def _manager() -> Any:
     except Exception:  # not installed, or failed to import: no proxied dashboards
         return None
     return manager
+
+
+NOT_HERE = "this cluster belongs to the HPC panel: scale or shut it down there (or from its notebook)"
 
 
 class DashboardView:
@@ -54,6 +61,31 @@ class DashboardView:
         }
         return {"workers": workers}
 
+    # What dask-labextension's REST API would call to change a cluster: refused, with the reason.
+    def scale(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError(NOT_HERE)
+
+    def adapt(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError(NOT_HERE)
+
+    def close(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError(NOT_HERE)
+
+
+def _leave_out_of_listing(manager: Any) -> None:
+    """dask-labextension's listing of clusters without ours (once per manager)."""
+    if getattr(manager, "_hpc_lab_listing", False):
+        return
+    listing = manager.list_clusters
+
+    def list_clusters() -> list[Any]:
+        return [
+            model for model in listing() if not isinstance(manager._clusters.get(model["id"]), DashboardView)
+        ]
+
+    manager.list_clusters = list_clusters
+    manager._hpc_lab_listing = True
+
 
 def register(view: DashboardView, name: str, key: str | None = None) -> tuple[str, str] | None:
     """(key, dashboard path relative to the server's base URL) of the cluster, or None."""
@@ -62,6 +94,7 @@ def register(view: DashboardView, name: str, key: str | None = None) -> tuple[st
         return None
     key = key or str(uuid.uuid4())
     try:
+        _leave_out_of_listing(manager)
         manager._clusters[key] = view
         manager._cluster_names[key] = name
     except AttributeError:  # a dask-labextension whose manager changed shape
