@@ -34,7 +34,6 @@ import { WorkersStatus } from './widgets/WorkersStatus';
 import { bundleTrans } from './trans';
 import { logsPlugin } from './logs/plugin';
 import { historyPlugin } from './history/plugin';
-import { serverJobPlugin } from './serverJob/plugin';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -293,4 +292,4 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
   }
 };
 
-export default [plugin, logsPlugin, historyPlugin, serverJobPlugin];
+export default [plugin, logsPlugin, historyPlugin];
