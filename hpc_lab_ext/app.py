@@ -15,6 +15,7 @@ from traitlets import Bool, Dict, Enum, Float, Unicode, default
 from .errors import HPCLabError
 from .handlers import HANDLERS
 from .history.manager import HistoryManager
+from .history.resubmit import Resubmitter
 from .history.store import OwnRecord
 from .jobs import JobActions
 from .logs.manager import LogManager
@@ -159,6 +160,7 @@ class HPCLabApp(ExtensionApp):
     clusters: ClusterManager | None = None
     logs: LogManager
     history: HistoryManager
+    resubmitter: Resubmitter
     #: view name -> (snapshot version its records come from, serialized records)
     view_cache: dict[str, tuple[int, str]]
     #: gzip of each view's latest body
@@ -189,6 +191,7 @@ class HPCLabApp(ExtensionApp):
             follow_interval=self.log_follow_interval,
         )
         self.history = HistoryManager(self.scheduler, self.poller, self.user, self._own_record())
+        self.resubmitter = Resubmitter(self.scheduler, self.poller, self.user)
         self.clusters = self._cluster_manager()
         if self.clusters is not None:
             self.clusters.server_url = self._server_url()

@@ -144,3 +144,43 @@ async def test_one_busy_core_of_four(api: Any, jobs: list[str]) -> None:
     suggestion = job["suggestion"]
     assert suggestion["cpus"] == 1 and suggestion["smaller"] is True
     assert suggestion["time_s"] == 300  # 60 s x 1.5 + 5 min, within its 5-minute limit
+
+
+async def test_resubmit_right_sized(api: Any, jobs: list[str], jp_fetch: Any) -> None:
+    """A 4-CPU job that hardly used a core: its plan offers one CPU with Slurm's start estimate
+    for each shape, and resubmitting runs its own script again with one CPU."""
+    require_accounting()
+    job_id = submit(
+        ["-p", "debug", "-c", "4", "--mem=2000M", "-t", "10", "-J", "resize me"], "sleep 2; echo sized"
+    )
+    jobs.append(job_id)
+    await history_with(api, job_id, "accounting")
+    code, plan = await api(f"history/{job_id}/resubmit")
+    assert code == 200, plan
+    assert "echo sized" in plan["script"] and plan["workdir"] == "/tmp"
+    assert plan["suggestion"]["cpus"] == 1 and plan["suggestion"]["smaller"] is True
+    # memory is suggested only when Slurm sampled the job's use (every 5 s here)
+    assert plan["suggestion"].get("mem_mb", 256) == 256
+    assert plan["limits"]["max_time_s"] == 30 * 60 and plan["limits"]["max_cpus"] == 8
+    labels = [s["label"] for s in plan["shapes"]]
+    assert labels == ["asked", "suggested"]
+    assert all(s["start"] for s in plan["shapes"]), plan["shapes"]
+
+    # only the three numbers, within the partition's limits
+    for bad in ({"cpus": 1, "mem_mb": 256}, {"cpus": 99, "mem_mb": 256, "time_s": 600},
+                {"cpus": 1, "mem_mb": 256, "time_s": 600, "script": "rm -rf ~"},
+                {"cpus": "1", "mem_mb": 256, "time_s": 600}):  # fmt: skip
+        code, body = await api(f"history/{job_id}/resubmit", method="POST", body=bad)
+        assert code == 400, (bad, body)
+    code, body = await api(
+        f"history/{job_id}/resubmit", method="POST", body={"cpus": 1, "mem_mb": 256, "time_s": 600}
+    )
+    assert code == 201, body
+    new_id = body["job_id"]
+    jobs.append(new_id)
+    fields = subprocess.run(
+        ["scontrol", "-o", "show", "job", new_id], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    assert "NumCPUs=1 " in fields and "JobName=resize me " in fields and "TimeLimit=00:10:00" in fields
+    code, body = await api("history/4000000000/resubmit")
+    assert code == 404

@@ -58,6 +58,7 @@ def test_the_route_list_covers_the_api() -> None:
         ("clusters/0123abcd/adapt", "POST"),
         ("logs/0123abcd", "GET"),
         ("history", "GET"),
+        ("history/0123abcd/resubmit", "POST"),
     ]:
         assert expected in paths
 

@@ -16,7 +16,7 @@ from .clusters import (
     ProfilesHandler,
 )
 from .handle import ClusterHandleHandler
-from .history import HistoryHandler
+from .history import HistoryHandler, ResubmitHandler
 from .logs import JobLogHandler
 from .snapshot import GapsHandler, JobsHandler, NodesHandler, PartitionsHandler
 from .status import StatusHandler
@@ -42,5 +42,6 @@ HANDLERS: list[tuple[str, type[RequestHandler]]] = [
     (f"{API}/advice", AdviceHandler),
     (f"{API}/logs/([^/]+)", JobLogHandler),
     (f"{API}/history", HistoryHandler),
+    (f"{API}/history/([^/]+)/resubmit", ResubmitHandler),
     (f"{API}/(.*)", UnknownEndpointHandler),  # last: a JSON 404 for everything else
 ]

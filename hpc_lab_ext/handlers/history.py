@@ -10,6 +10,7 @@ import tornado.web
 
 from ..errors import BadRequest, NotFound
 from ..history.manager import MAX_DAYS, HistoryManager
+from ..history.resubmit import Resubmitter
 from .base import HPCLabHandler
 
 
@@ -25,3 +26,28 @@ class HistoryHandler(HPCLabHandler):
         if manager is None:
             raise NotFound("job history is not available on this server")
         self.write_json(await manager.history(int(text)))
+
+
+class ResubmitHandler(HPCLabHandler):
+    """GET history/{id}/resubmit: the job's script, the suggested request, the partition's limits
+    and when each shape would start. POST {"cpus", "mem_mb", "time_s"}: submit it again that way
+    (201, {"job_id"}); nothing else is taken from the request."""
+
+    @property
+    def resubmitter(self) -> Resubmitter:
+        manager: Resubmitter | None = getattr(self.hpc, "resubmitter", None)
+        if manager is None:
+            raise NotFound("resubmitting is not available on this server")
+        return manager
+
+    @tornado.web.authenticated
+    async def get(self, job_id: str) -> None:
+        self.reject_unknown_query(())
+        self.write_json(await self.resubmitter.plan(job_id))
+
+    @tornado.web.authenticated
+    async def post(self, job_id: str) -> None:
+        self.reject_unknown_query(())
+        body = self.json_body(("cpus", "mem_mb", "time_s"), required=("cpus", "mem_mb", "time_s"))
+        new_id = await self.resubmitter.submit(job_id, body)
+        self.write_json({"job_id": new_id, "resubmitted_from": job_id}, status=201)

@@ -163,7 +163,11 @@ def _exit(text: str) -> tuple[int | None, int | None]:
     return _int(code), _int(signal)
 
 
-def sacct_argv(user: str, days: int) -> list[str]:
+def sacct_argv(user: str, days: int, job_id: str | None = None) -> list[str]:
+    """sacct for the user's jobs of the last `days` days (or that one job, whenever it ran)."""
+    if job_id is not None:
+        return ["sacct", "--noheader", "--parsable2", f"--delimiter={SEP}", "-u", user, "-j", job_id,
+                f"--format={','.join(SACCT_FIELDS)}"]  # fmt: skip
     return [
         "sacct",
         "--noheader",
@@ -267,3 +271,14 @@ def counts(jobs: list[EndedJob]) -> dict[str, int]:
     for job in jobs:
         result[job.group] += 1
     return result
+
+
+def parse_batch_script(text: str) -> str | None:
+    """The script in ``sacct -B``'s answer ("Batch Script for N", a line of dashes, the script);
+    None when Slurm kept none."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.strip() and set(line.strip()) == {"-"}:
+            script = "".join(lines[i + 1 :]).strip("\n")
+            return script + "\n" if script and script != "NONE" else None
+    return None

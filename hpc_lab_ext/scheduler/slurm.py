@@ -169,6 +169,33 @@ class SlurmBackend(SchedulerBackend):
             raise NotFound(f"job {job_id} is not known to Slurm (any more)")
         return output
 
+    async def ended_job(self, user: str, job_id: str) -> EndedJob | None:
+        """One of the user's ended jobs from accounting (None when it is not theirs or not ended)."""
+        from ..history.records import parse_sacct, sacct_argv
+
+        job_id = validate_job_id(job_id)
+        jobs = parse_sacct((await self._run(sacct_argv(user, 0, job_id))).stdout)
+        return next((j for j in jobs if j.id == job_id), None)
+
+    async def batch_script(self, job_id: str) -> tuple[str | None, str]:
+        """(the job's batch script as accounting kept it, or None; its working directory)."""
+        from ..history.records import parse_batch_script
+
+        job_id = validate_job_id(job_id)
+        script = parse_batch_script((await self._run(["sacct", "-B", "-j", job_id])).stdout)
+        workdir = (await self._run(["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "WorkDir"])).stdout
+        return script, (workdir.strip().splitlines() or [""])[0]
+
+    async def submit_script(self, script: str, options: list[str]) -> str:
+        """sbatch the script (on its standard input) with `options`; the new job's id."""
+        result = await run(["sbatch", "--parsable", *options], stdin=script, timeout=self.command_timeout)
+        if result.returncode != 0:
+            message = _first_line(result.stderr) or f"sbatch exited with status {result.returncode}"
+            if _UNREACHABLE.search(message):
+                raise SchedulerUnavailable(f"Slurm controller unreachable: {message}")
+            raise CommandFailed(f"Slurm refused the job: {message}", argv=list(result.argv))
+        return result.stdout.strip().split(";")[0]
+
     async def recently_ended(self, user: str) -> list[str]:
         """Ids of the user's jobs that ended and that Slurm still keeps (for MinJobAge)."""
         argv = ["squeue", "--noheader", "-u", user, "-t", "BF,CA,CD,DL,F,NF,OOM,PR,TO", "-o", "%i"]
