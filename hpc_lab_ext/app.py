@@ -19,9 +19,10 @@ from .history.resubmit import Resubmitter
 from .history.store import OwnRecord
 from .jobs import JobActions
 from .logs.manager import LogManager
-from .models import Status
+from .models import ServerJob, Snapshot, Status
 from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
+from .server_job import server_job
 from .updates import UpdatesHub
 from .wire import Compressed
 
@@ -55,6 +56,13 @@ class HPCLabApp(ExtensionApp):
         "'local' (no scheduler: this machine as one node), or 'auto' (Slurm's commands when on PATH, "
         "else pyslurm when usable, else Grid Engine's commands, else local). pyslurm is faster on "
         "queues of up to a few hundred jobs and slower above (docs/performance.md).",
+    )
+    walltime_extend_hint = Unicode(
+        "",
+        config=True,
+        help="What people should do to get more time when the Slurm job their Jupyter server runs in "
+        "nears its time limit (e.g. 'Run: extend-session 2h'); shown with the warnings 15 and 5 "
+        "minutes before it. Empty: the warnings only say to save.",
     )
     poll_interval = Float(
         15.0,
@@ -317,4 +325,11 @@ class HPCLabApp(ExtensionApp):
             unreachable_since=self.poller.unreachable_since,
             updated_at=snapshot.updated_at,
             unsupported_scheduler=getattr(self.scheduler, "unsupported", None),
+            server_job=self._server_job(snapshot),
         )
+
+    def _server_job(self, snapshot: Snapshot) -> ServerJob | None:
+        """The Slurm job this server runs in, on a Slurm backend (see server_job.py)."""
+        if self.scheduler.name != "slurm":
+            return None
+        return server_job(os.environ, snapshot, self.walltime_extend_hint)

@@ -114,6 +114,18 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class ServerJob:
+    """The Slurm job the Jupyter server runs in (JupyterHub's batchspawner, `srun jupyter lab`)."""
+
+    id: str
+    #: seconds since the epoch when its time limit ends it; None when unknown or unlimited
+    ends_at: float | None
+    time_limit_s: int | None
+    #: what the site says to do for more time ("" when it says nothing)
+    extend_hint: str = ""
+
+
+@dataclass(frozen=True)
 class Status:
     backend: str
     backend_version: str
@@ -125,6 +137,8 @@ class Status:
     #: a scheduler found here whose queue the extension cannot show yet ("PBS", "LSF"), else None
     unsupported_scheduler: str | None = None
     updated_at: float = 0.0
+    #: the Slurm job this server runs in, if it runs in one (server_job.py)
+    server_job: ServerJob | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -34,6 +34,7 @@ import { WorkersStatus } from './widgets/WorkersStatus';
 import { bundleTrans } from './trans';
 import { logsPlugin } from './logs/plugin';
 import { historyPlugin } from './history/plugin';
+import { serverJobPlugin } from './serverJob/plugin';
 
 const PLUGIN_ID = 'hpc-lab-ext:plugin';
 
@@ -292,4 +293,4 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
   }
 };
 
-export default [plugin, logsPlugin, historyPlugin];
+export default [plugin, logsPlugin, historyPlugin, serverJobPlugin];

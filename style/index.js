@@ -1,2 +1,4 @@
 import './base.css';
 import './dask.css';
+import './logs.css';
+import './serverJob.css';

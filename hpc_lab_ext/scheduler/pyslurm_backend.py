@@ -204,8 +204,10 @@ class PyslurmBackend(SchedulerBackend):
         """All jobs, one load shared by the calls of one poll (the job list and the nodes' GPUs in
         use are read together): a load in flight or younger than JOBS_SHARED_S is awaited again."""
         task = self._jobs_task
-        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)) or (
-            task.done() and time.monotonic() - self._jobs_at > JOBS_SHARED_S
+        if (
+            task is None
+            or (task.done() and (task.cancelled() or task.exception() is not None))
+            or (task.done() and time.monotonic() - self._jobs_at > JOBS_SHARED_S)
         ):
             # passwd read once for all jobs: per job, user names cost a third of the load (measured)
             task = asyncio.ensure_future(

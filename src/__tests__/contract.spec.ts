@@ -32,7 +32,12 @@ function splitUnion(annotation: string): string[] {
 }
 
 /** Dataclasses sent inside other records; their TypeScript interfaces are named I<Name>. */
-const NESTED = new Set(['InternedColumn', 'TimeColumn', 'JobColumns']);
+const NESTED = new Set([
+  'InternedColumn',
+  'TimeColumn',
+  'JobColumns',
+  'ServerJob'
+]);
 
 /** Python type annotation → the TypeScript type the JSON of it has. */
 export function tsTypeOf(annotation: string): string {
@@ -164,6 +169,7 @@ const PAIRS: [string, string][] = [
   ['Node', 'INode'],
   ['Partition', 'IPartition'],
   ['Status', 'IStatus'],
+  ['ServerJob', 'IServerJob'],
   ['InternedColumn', 'IInternedColumn'],
   ['TimeColumn', 'ITimeColumn'],
   ['JobColumns', 'IJobColumns']

@@ -86,6 +86,18 @@ export interface IStatus {
   /** a scheduler found on the server whose queue cannot be shown yet ("PBS", "LSF") */
   unsupported_scheduler?: string | null;
   updated_at: number;
+  /** the Slurm job this Jupyter server runs in, if it runs in one */
+  server_job?: IServerJob | null;
+}
+
+/** The Slurm job the Jupyter server runs in (JupyterHub's batchspawner, or `srun jupyter lab`). */
+export interface IServerJob {
+  id: string;
+  /** seconds since the epoch when its time limit ends it; null when unknown or unlimited */
+  ends_at: number | null;
+  time_limit_s: number | null;
+  /** what the site says to do for more time ("" when it says nothing) */
+  extend_hint: string;
 }
 
 interface IView {
