@@ -250,7 +250,12 @@ class HPCLabApp(ExtensionApp):
             worker_interface=self.worker_interface or None,
             policy=AdvicePolicy.from_config(self.advisor),
             orphan_timeout_s=self.cluster_orphan_timeout,
+            server_end=self._server_end,
         )
+
+    def _server_end(self) -> float | None:
+        job = self._server_job(self.poller.snapshot)
+        return None if job is None else job.ends_at
 
     def _with_idle_timeout(self, name: str, profile: Any) -> Any:
         from dataclasses import replace

@@ -22,9 +22,11 @@ from hpc_lab_ext.clusters.profiles import (
     format_walltime,
     load_profiles,
     memory_bytes,
+    profile_from_dict,
     resolve,
     slurm_memory_mb,
     walltime_seconds,
+    within_server_job,
     worker_lifetime_args,
 )
 from hpc_lab_ext.errors import BadRequest, SchedulerUnavailable
@@ -276,3 +278,26 @@ def test_local_profile_ignores_partitions() -> None:
     assert (resolved.partition, resolved.gres) == ("", "")
     with pytest.raises(BadRequest, match="this machine's CPUs"):
         resolve(local, {"cores": 10_000}, [], [])
+
+
+# ---- a Jupyter server that is itself a Slurm job -------------------------------------------------
+
+
+def test_worker_jobs_end_with_the_servers_job() -> None:
+    p = Profile("medium", walltime="02:00:00")
+    now = 1_000_000.0
+    # the server's job ends in 45 min 30 s: workers get 45 minutes
+    assert within_server_job(p, now + 45 * 60 + 30, now).walltime == "00:45:00"
+    # a walltime that ends sooner, no server job, a profile allowed to outlive it, local workers
+    assert within_server_job(p, now + 3 * 3600, now) is p
+    assert within_server_job(p, None, now) is p
+    assert within_server_job(replace(p, outlive_server=True), now + 600, now).walltime == "02:00:00"
+    assert within_server_job(replace(p, scheduler="local"), now + 600, now).walltime == "02:00:00"
+    with pytest.raises(BadRequest, match="ends within a minute"):
+        within_server_job(p, now + 59, now)
+
+
+def test_outlive_server_is_a_yes_or_no() -> None:
+    assert profile_from_dict("long", {"outlive_server": True}).outlive_server is True
+    with pytest.raises(ValueError, match="outlive_server is true or false"):
+        profile_from_dict("long", {"outlive_server": "yes"})

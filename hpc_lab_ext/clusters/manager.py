@@ -24,7 +24,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ from .model import (
     join_workers,
     workers_from,
 )
-from .profiles import Profile, is_int, resolve
+from .profiles import Profile, is_int, resolve, within_server_job
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class ClusterManager:
         worker_local_directory: str | None = None,
         policy: AdvicePolicy | None = None,
         orphan_timeout_s: float = 600.0,
+        server_end: Callable[[], float | None] | None = None,
     ) -> None:
         if re.search(r"\s", str(log_dir)):
             raise ValueError("log_dir must not contain whitespace (it goes on worker command lines)")
@@ -107,6 +108,8 @@ class ClusterManager:
         self._clusters: dict[str, Entry] = {}
         #: the administrator's bounds on suggested shapes and on patience
         self.policy = policy or AdvicePolicy()
+        #: when the Slurm job this server runs in ends (seconds since the epoch), else None
+        self.server_end = server_end or (lambda: None)
         #: how patience picks a sooner shape (the advisor); tests may put their own
         self.patience_chooser: patience.Chooser | None = None
         #: what people should know about their clusters that no cluster shows (e.g. orphans cancelled)
@@ -246,6 +249,8 @@ class ClusterManager:
             resolved = resolve(
                 profile, {} if overrides is None else overrides, snapshot.partitions, snapshot.nodes
             )
+            # Worker jobs of a server that is itself a Slurm job end with it (JupyterHub's servers).
+            resolved = within_server_job(resolved, self.server_end(), time.time())
         python = await check_python(python, jobqueue=profile.scheduler != "local")
         cluster_id = secrets.token_hex(4)
         while cluster_id in self._clusters or (self.log_dir / cluster_id).exists():

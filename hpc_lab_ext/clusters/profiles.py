@@ -71,6 +71,8 @@ class Profile:
     #: where the cluster's scheduler (its supervisor process) runs: "jupyter" (beside the Jupyter
     #: server) or "job" (a small Slurm job of its own, for sites that forbid work on login nodes)
     supervisor: str = "jupyter"
+    #: when the Jupyter server runs in a Slurm job, worker jobs end with it unless this is true
+    outlive_server: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -187,9 +189,27 @@ def _check_profile(p: Profile) -> Profile:
         raise ValueError(f"{where}: idle_timeout_s must be a number of seconds")
     if p.supervisor not in ("jupyter", "job") or (p.supervisor == "job" and p.scheduler != "slurm"):
         raise ValueError(f"{where}: supervisor is 'jupyter' or, for a Slurm profile, 'job'")
+    if not isinstance(p.outlive_server, bool):
+        raise ValueError(f"{where}: outlive_server is true or false")
     if not all(isinstance(d, str) for d in (*p.job_extra_directives, *p.allowed_partitions)):
         raise ValueError(f"{where}: job_extra_directives and allowed_partitions are lists of strings")
     return p
+
+
+def within_server_job(p: Profile, server_end: float | None, now: float) -> Profile:
+    """The profile with a walltime that ends when the Slurm job this Jupyter server runs in does
+    (whole minutes), unless the profile may outlive it (`outlive_server`) or runs no jobs."""
+    if server_end is None or p.outlive_server or p.scheduler == "local":
+        return p
+    left_s = int(server_end - now) // 60 * 60
+    if left_s < 60:
+        raise BadRequest(
+            "this Jupyter server's Slurm job ends within a minute: worker jobs would end with it "
+            "(a profile with outlive_server: true may outlive it)"
+        )
+    if walltime_seconds(p.walltime) <= left_s:
+        return p
+    return replace(p, walltime=format_walltime(left_s))
 
 
 def profile_from_dict(name: str, data: Mapping[str, Any]) -> Profile:
