@@ -2,7 +2,8 @@ import * as React from 'react';
 import { Root, createRoot } from 'react-dom/client';
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { IEndedJob, IHistory } from '../history/api';
+import { IEndedJob, IHistory, IResubmitPlan } from '../history/api';
+import { ResizeForm, initialFields } from '../history/resize';
 import {
   duration,
   endText,
@@ -234,5 +235,67 @@ describe('sizing words', () => {
     );
     expect(spreadText({ min: 0.5, median: 0.5, max: 0.5 })).toBe('50 %');
     expect(spreadText(null)).toBe('');
+  });
+});
+
+describe('ResizeForm', () => {
+  const plan: IResubmitPlan = {
+    job: ended('7', { cpus: 4, req_mem_mb: 4000, time_limit_s: 1800 }),
+    script: '#!/bin/sh\necho sized\n',
+    workdir: '/tmp',
+    suggestion: { cpus: 1, mem_mb: 256, time_s: 600, smaller: true },
+    limits: { max_time_s: 1800, max_cpus: 8, max_mem_mb: 16000 },
+    shapes: [
+      {
+        label: 'asked',
+        cpus: 4,
+        mem_mb: 4000,
+        time_s: 1800,
+        start: '2026-11-30T13:00:00',
+        error: null
+      },
+      {
+        label: 'suggested',
+        cpus: 1,
+        mem_mb: 256,
+        time_s: 600,
+        start: '2026-11-30T12:50:00',
+        error: null
+      }
+    ]
+  };
+
+  it('starts from the suggestion and shows both shapes, the script and the fields', () => {
+    expect(initialFields(plan)).toEqual({ cpus: 1, mem_mb: 256, time_s: 600 });
+    expect(initialFields({ ...plan, suggestion: null })).toEqual({
+      cpus: 4,
+      mem_mb: 4000,
+      time_s: 1800
+    });
+    const container = document.createElement('div');
+    document.body.appendChild(container);
+    const root = createRoot(container);
+    const onChange = jest.fn();
+    React.act(() =>
+      root.render(
+        <ResizeForm
+          plan={plan}
+          fields={initialFields(plan)}
+          trans={trans}
+          onChange={onChange}
+        />
+      )
+    );
+    expect(
+      container.querySelector('[data-shape="suggested"]')!.textContent
+    ).toContain('2026-11-30 12:50:00');
+    expect(container.querySelector('pre')!.textContent).toContain('echo sized');
+    const minutes = container.querySelector<HTMLInputElement>(
+      'input[aria-label="Time (minutes)"]'
+    )!;
+    expect(minutes.value).toBe('10');
+    expect(minutes.max).toBe('30');
+    React.act(() => root.unmount());
+    container.remove();
   });
 });

@@ -82,3 +82,47 @@ export type HistoryFetcher = (days: number) => Promise<IHistory>;
 
 export const fetchHistory: HistoryFetcher = days =>
   requestAPI<IHistory>(`history?days=${days}`);
+
+/** One shape of a resubmission and when Slurm says it would start. */
+export interface IShapeStart {
+  label: 'asked' | 'suggested';
+  cpus: number;
+  mem_mb: number;
+  time_s: number;
+  /** ISO time, or null with `error` */
+  start: string | null;
+  error: string | null;
+}
+
+/** GET history/<id>/resubmit */
+export interface IResubmitPlan {
+  job: IEndedJob;
+  script: string | null;
+  workdir: string;
+  suggestion: ISuggestion | null;
+  limits: {
+    max_time_s: number | null;
+    max_cpus: number | null;
+    max_mem_mb: number | null;
+  };
+  shapes: IShapeStart[];
+}
+
+/** What a person may change: nothing else is sent. */
+export interface IResubmitFields {
+  cpus: number;
+  mem_mb: number;
+  time_s: number;
+}
+
+export const fetchPlan = (jobId: string): Promise<IResubmitPlan> =>
+  requestAPI<IResubmitPlan>(`history/${encodeURIComponent(jobId)}/resubmit`);
+
+export const postResubmit = (
+  jobId: string,
+  fields: IResubmitFields
+): Promise<{ job_id: string }> =>
+  requestAPI<{ job_id: string }>(
+    `history/${encodeURIComponent(jobId)}/resubmit`,
+    { method: 'POST', body: JSON.stringify(fields) }
+  );

@@ -11,6 +11,7 @@ import { bundleTrans } from '../trans';
 import { fetchHistory } from './api';
 import { IHpcModel } from '../tokens';
 import { FailureNotifier } from './notify';
+import { resizeAndResubmit } from './resizeDialog';
 import { HistoryView } from './view';
 
 export const OPEN_JOB_HISTORY = 'hpc-lab:open-job-history';
@@ -40,8 +41,11 @@ export const historyPlugin: JupyterFrontEndPlugin<void> = {
           app.shell.activateById(open.id);
           return open;
         }
-        const content = new HistoryView(fetchHistory, trans, job =>
-          app.commands.execute(OPEN_JOB_LOG, { jobId: job.id })
+        const content = new HistoryView(
+          fetchHistory,
+          trans,
+          job => app.commands.execute(OPEN_JOB_LOG, { jobId: job.id }),
+          job => void resizeAndResubmit(job, trans)
         );
         open = new MainAreaWidget({ content });
         open.id = 'hpc-lab-job-history';

@@ -22,11 +22,13 @@ export interface IHistoryTableProps {
   trans: Trans;
   onGroup: (group: EndGroup | null) => void;
   onLog: (job: IEndedJob) => void;
+  /** resubmit the job right-sized (offered where a smaller request is suggested) */
+  onResize?: (job: IEndedJob) => void;
 }
 
 /** The ended jobs, grouped by how they ended: pure (props in, callbacks out). */
 export function HistoryTable(props: IHistoryTableProps): JSX.Element {
-  const { history, group, trans, onGroup, onLog } = props;
+  const { history, group, trans, onGroup, onLog, onResize } = props;
   const jobs = jobsOf(history.jobs, group);
   const [all, setAll] = React.useState(false);
   // thousands of rows take seconds to lay out: the newest first, the rest on request
@@ -129,6 +131,15 @@ export function HistoryTable(props: IHistoryTableProps): JSX.Element {
                   )}
                 >
                   {suggestionText(job.suggestion)}
+                  {onResize && job.suggestion?.smaller ? (
+                    <button
+                      className="jp-HpcHistory-resize"
+                      aria-label={trans('Resubmit job %1 right-sized', job.id)}
+                      onClick={() => onResize(job)}
+                    >
+                      {trans('Resubmit…')}
+                    </button>
+                  ) : null}
                 </td>
                 <td>
                   <button

@@ -13,7 +13,8 @@ export class HistoryView extends ReactWidget {
   constructor(
     private readonly _fetch: HistoryFetcher,
     private readonly _trans: Trans,
-    private readonly _onLog: (job: IEndedJob) => void
+    private readonly _onLog: (job: IEndedJob) => void,
+    private readonly _onResize?: (job: IEndedJob) => void
   ) {
     super();
     this.addClass('jp-HpcHistory');
@@ -86,6 +87,9 @@ export class HistoryView extends ReactWidget {
                 this.update();
               }}
               onLog={this._onLog}
+              onResize={
+                history.source === 'accounting' ? this._onResize : undefined
+              }
             />
           </>
         ) : null}

@@ -175,4 +175,65 @@ test.describe('Job logs', () => {
       scancel(id);
     }
   });
+
+  test('resubmits a job that hardly used its four CPUs with one', async ({
+    page
+  }) => {
+    const dir = mkdtempSync('/tmp/hpc-lab-ui-resize-');
+    chmodSync(dir, 0o777);
+    const id = sbatch(dir, [
+      '-p',
+      'debug',
+      '-c',
+      '4',
+      '-t',
+      '10',
+      '-J',
+      'resize ui',
+      '--wrap',
+      'sleep 3; echo sized'
+    ]);
+    let newId = '';
+    try {
+      await page.evaluate(async () => {
+        await (window as any).jupyterapp.commands.execute(
+          'hpc-lab:open-job-history'
+        );
+      });
+      const view = page.locator('.jp-HpcHistory');
+      const row = view.locator(`tr[data-job-id="${id}"]`);
+      await expect(async () => {
+        await view.getByRole('button', { name: 'Refresh' }).click();
+        await expect(row).toContainText('COMPLETED', { timeout: 2000 });
+      }).toPass({ timeout: 60_000 });
+      await expect(row).toContainText('-c 1');
+      await row
+        .getByRole('button', { name: `Resubmit job ${id} right-sized` })
+        .click();
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog.locator('[data-shape="suggested"]')).toContainText(
+        /\d{4}-\d\d-\d\d \d\d:\d\d/
+      );
+      await expect(dialog.getByLabel('CPUs', { exact: true })).toHaveValue('1');
+      await expect(dialog.locator('pre')).toContainText('echo sized');
+      await dialog.getByRole('button', { name: 'Submit' }).click();
+      const toast = page.locator('.Toastify__toast', {
+        hasText: `right-sized`
+      });
+      await expect(toast).toBeVisible();
+      newId = ((await toast.textContent()) ?? '').match(
+        /Submitted job (\d+)/
+      )![1];
+      const shown = execFileSync('scontrol', ['-o', 'show', 'job', newId], {
+        encoding: 'utf-8'
+      });
+      expect(shown).toContain('NumCPUs=1 ');
+      expect(shown).toContain('JobName=resize ui ');
+    } finally {
+      scancel(id);
+      if (newId) {
+        scancel(newId);
+      }
+    }
+  });
 });
