@@ -136,6 +136,15 @@ describe('clicking a node tile, and the filter it sets', () => {
         );
     });
     expect(picked).toEqual(['node2', 'node1']);
+    // the tooltip is written when the pointer reaches the tile
+    expect(tile('node2').title).toBe('');
+    React.act(() => {
+      tile('node2').dispatchEvent(
+        new MouseEvent('mouseover', { bubbles: true })
+      );
+    });
+    expect(tile('node2').title).toContain('node2: mixed');
+    expect(tile('node2').title).toContain('CPUs 4/8');
   });
 
   it('shows in the toolbar with a button that clears only it', () => {

@@ -62,7 +62,8 @@ export function nodeHealth(state: string): 'ok' | 'drain' | 'down' {
   return 'ok';
 }
 
-function describeNode(node: INode, trans: Trans): string {
+/** A tile's tooltip: the node's state and every count. */
+export function describeNode(node: INode, trans: Trans): string {
   const lines = [
     `${node.name}: ${node.state}${node.reason ? ` (${node.reason})` : ''}`,
     `${trans('CPUs')} ${node.cpus_alloc}/${node.cpus_total}`,
@@ -134,7 +135,7 @@ export function tileHtml(
     ` data-fraction="${fraction === null ? '' : fraction.toFixed(2)}"` +
     (use === null ? '' : ` data-use="${escape(use)}"`) +
     ` style="--jp-hpc-fill:${shade}%"` +
-    ` title="${escape(describeNode(node, trans))}" tabindex="0"` +
+    ' tabindex="0"' +
     (clickable ? ' role="button"' : '') +
     `><span class="jp-HpcNodes-cellName">${escape(node.name)}</span>${badge}</div>`
   );
@@ -167,6 +168,17 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
     }
   };
   const byName = new Map(nodes.map(n => [n.name, n]));
+  // a tile's details are written into its tooltip when the pointer or the focus reaches it
+  // (a thousand tooltips written up front cost the paint)
+  const describe = (event: React.SyntheticEvent) => {
+    const cell = (event.target as HTMLElement).closest<HTMLElement>(
+      '.jp-HpcNodes-cell'
+    );
+    const node = cell?.dataset.node ? byName.get(cell.dataset.node) : undefined;
+    if (cell && node) {
+      cell.title = describeNode(node, trans);
+    }
+  };
   const groups =
     partitions.length > 0
       ? partitions.map(p => ({
@@ -186,6 +198,8 @@ export function NodeHeatmap(props: INodeHeatmapProps): JSX.Element {
     <div
       className={`jp-HpcNodes${onNode ? ' jp-mod-clickable' : ''}`}
       onClick={pick}
+      onMouseOver={describe}
+      onFocus={describe}
       onKeyDown={event => {
         if (event.key === 'Enter' || event.key === ' ') {
           pick(event);
