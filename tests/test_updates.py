@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import replace
+from typing import Any
 
 from hpc_lab_ext.models import Job, Node, Snapshot
 from hpc_lab_ext.updates import apply_delta, delta_message, snapshot_message
@@ -106,3 +107,48 @@ def test_delta_does_not_apply_to_another_version() -> None:
         assert "does not apply" in str(e)
     else:
         raise AssertionError("a delta from another version must be refused")
+
+
+async def test_a_new_client_gets_the_snapshot_made_once_in_a_thread(monkeypatch: Any) -> None:
+    import asyncio
+    import threading
+
+    from hpc_lab_ext import updates
+    from hpc_lab_ext.poller import Poller
+
+    made: list[tuple[int, str, bool]] = []
+    serialized = updates._serialized
+
+    def counting(snap: Snapshot, since: float | None, form: str) -> str:
+        made.append((snap.version, form, threading.current_thread() is threading.main_thread()))
+        return serialized(snap, since, form)
+
+    monkeypatch.setattr(updates, "_serialized", counting)
+    poller = Poller(backend=None)  # type: ignore[arg-type]  # never polls here
+    hub = updates.UpdatesHub(poller)
+    poller._snapshot = snapshot([make_job(i) for i in range(50)], 3)
+
+    texts = await asyncio.gather(*(hub.snapshot_for_new_client("columns") for _ in range(5)))
+    assert len(set(texts)) == 1 and made == [(3, "columns", False)]  # one build, not on the loop
+    assert texts[0] == hub.full_snapshot("columns")  # and it is what full_snapshot caches
+    assert json.loads(texts[0])["version"] == 3
+
+    # a poll that lands while the text is made: the client gets the newer snapshot
+    started = asyncio.Event()
+
+    def slow(snap: Snapshot, since: float | None, form: str) -> str:
+        asyncio.run_coroutine_threadsafe(_set(started), loop).result()
+        return counting(snap, since, form)
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(updates, "_serialized", slow)
+    task = asyncio.ensure_future(hub.snapshot_for_new_client("objects"))
+    await started.wait()
+    poller._snapshot = snapshot([make_job(1)], 4)
+    text = await task
+    assert json.loads(text)["version"] == 4
+    assert [m[0] for m in made[1:]] == [3, 4]
+
+
+async def _set(event: Any) -> None:
+    event.set()

@@ -52,7 +52,11 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
         await self.hub.poller.first_snapshot()
-        self.write_message(self.hub.full_snapshot(self.form))
+        # no await between the snapshot's text and `add`: no delta can fall between them
+        text = await self.hub.snapshot_for_new_client(self.form)
+        if self.ws_connection is None:  # closed while the snapshot was made
+            return
+        self.write_message(text)
         clusters = self.hub.clusters_message()
         if clusters is not None:
             self.write_message(clusters)
