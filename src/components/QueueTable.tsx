@@ -46,6 +46,8 @@ export interface IQueueTableProps {
   onOpen?: (job: IJob) => void;
   /** the layout; by default it follows the queue's width (see COMPACT_BELOW) */
   layout?: QueueLayout;
+  /** id of the Slurm job this Jupyter server runs in, marked "this server" */
+  serverJob?: string | null;
 }
 
 interface IColumn {
@@ -75,6 +77,8 @@ function cellClass(column: IColumn): string {
 interface IRowProps {
   compact: boolean;
   user: string | null;
+  /** this row is the job the Jupyter server runs in */
+  isServer: boolean;
   job: IJob;
   index: number;
   top: number;
@@ -89,13 +93,33 @@ interface IRowProps {
   onFocusRow: (index: number) => void;
 }
 
+/** "this server" beside the name of the job the Jupyter server runs in. */
+function ServerBadge(props: { trans: Trans }): JSX.Element {
+  return (
+    <span
+      className="jp-HpcQueue-serverBadge"
+      title={props.trans('This Jupyter server runs in this job')}
+    >
+      {props.trans('this server')}
+    </span>
+  );
+}
+
 /** The cells of one job, in column order. */
-function jobCells(job: IJob, now: number, trans: Trans): React.ReactNode[] {
+function jobCells(
+  job: IJob,
+  now: number,
+  trans: Trans,
+  isServer: boolean
+): React.ReactNode[] {
   const where = whereText(job);
   const start = expectedStartText(job, now, trans);
   return [
     <span title={job.id}>{job.id}</span>,
-    <span title={job.name}>{job.name}</span>,
+    <span title={job.name}>
+      {job.name}
+      {isServer ? <ServerBadge trans={trans} /> : null}
+    </span>,
     job.user,
     job.partition,
     <span className={`jp-HpcQueue-state jp-mod-${stateClass(job.state)}`}>
@@ -153,8 +177,9 @@ function CompactCells(props: {
   now: number;
   trans: Trans;
   user: string | null;
+  isServer: boolean;
 }): JSX.Element {
-  const { job, now, trans, user } = props;
+  const { job, now, trans, user, isServer } = props;
   const { main, more } = compactStatus(job, now, trans);
   return (
     <>
@@ -165,6 +190,7 @@ function CompactCells(props: {
         <span className="jp-HpcQueue-name" title={job.name}>
           {job.name}
         </span>
+        {isServer ? <ServerBadge trans={trans} /> : null}
         {job.user !== user ? (
           <span className="jp-HpcQueue-user">{job.user}</span>
         ) : null}
@@ -227,11 +253,17 @@ function QueueRowView(props: IRowProps): JSX.Element {
   if (compact) {
     return (
       <div {...rowProps}>
-        <CompactCells job={job} now={now} trans={trans} user={props.user} />
+        <CompactCells
+          job={job}
+          now={now}
+          trans={trans}
+          user={props.user}
+          isServer={props.isServer}
+        />
       </div>
     );
   }
-  const cells = jobCells(job, now, trans);
+  const cells = jobCells(job, now, trans, props.isServer);
   return (
     <div {...rowProps}>
       {COLUMNS.map((column, i) => (
@@ -474,6 +506,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
                 top={item.start - headerHeight}
                 compact={compact}
                 user={user}
+                isServer={job.id === props.serverJob}
                 now={now}
                 trans={trans}
                 canAct={canAct(job)}

@@ -123,6 +123,7 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
         onSort={key => onView({ ...view, sort: nextSort(view.sort, key) })}
         selected={selected?.id ?? null}
         onOpen={setSelected}
+        serverJob={model.status?.server_job?.id ?? null}
       />
     );
   }

@@ -61,6 +61,9 @@ test.describe('JupyterHub with SlurmSpawner', () => {
     const row = panel.locator(`[data-job-id="${jobId}"]`);
     await expect(row).toBeVisible({ timeout: 60 * 1000 });
     await expect(row).toContainText('jupyterhub');
+    await expect(row.locator('.jp-HpcQueue-serverBadge')).toHaveText(
+      'this server'
+    );
 
     // stopping the server from the hub's home page ends its job
     await page.goto(`${HUB}/hub/home`);

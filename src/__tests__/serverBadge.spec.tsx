@@ -1,0 +1,72 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import * as React from 'react';
+import { Root, createRoot } from 'react-dom/client';
+
+import { QueueTable } from '../components/QueueTable';
+import { bundleTrans } from '../trans';
+import { baseJob } from './jobs';
+
+// jsdom lays nothing out: the scroll viewport gets a size so the virtual grid renders rows.
+const VIEWPORT = { width: 800, height: 400 };
+const sized = (dim: 'width' | 'height') =>
+  function (this: HTMLElement) {
+    return this.classList?.contains('jp-HpcQueue-scroll') ? VIEWPORT[dim] : 0;
+  };
+beforeAll(() => {
+  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+  for (const dim of ['height', 'width'] as const) {
+    const name = dim === 'height' ? 'clientHeight' : 'clientWidth';
+    Object.defineProperty(HTMLElement.prototype, name, {
+      configurable: true,
+      get: sized(dim)
+    });
+  }
+});
+afterAll(() => {
+  delete (HTMLElement.prototype as any).clientHeight;
+  delete (HTMLElement.prototype as any).clientWidth;
+});
+
+let container: HTMLDivElement;
+let root: Root;
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+afterEach(() => {
+  React.act(() => root.unmount());
+  container.remove();
+});
+
+const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
+const jobs = [
+  { ...baseJob, id: '75', name: 'jupyterhub', user: 'alice' },
+  { ...baseJob, id: '76', name: 'train', user: 'alice' }
+];
+
+describe.each(['compact', 'wide'] as const)(
+  'the job this server runs in (%s rows)',
+  layout => {
+    it('is marked "this server", and no other job is', () => {
+      React.act(() =>
+        root.render(
+          <QueueTable
+            jobs={jobs}
+            now={Date.now()}
+            trans={trans}
+            user="alice"
+            sort={null}
+            layout={layout}
+            serverJob="75"
+          />
+        )
+      );
+      const row = (id: string) =>
+        container.querySelector(`[data-job-id="${id}"]`) as HTMLElement;
+      const badge = row('75').querySelector('.jp-HpcQueue-serverBadge');
+      expect(badge?.textContent).toBe('this server');
+      expect(row('76').querySelector('.jp-HpcQueue-serverBadge')).toBeNull();
+    });
+  }
+);
