@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hpc_lab_ext.logs.paths import expand_pattern, parse_job_output, parse_show_job_line
+from hpc_lab_ext.logs.sge_paths import parse_sge_job_output
 from hpc_lab_ext.logs.window import (
     MAX_LIMIT,
     align_to_line,
@@ -141,3 +142,27 @@ def test_read_window_reads_only_its_bytes(tmp_path: Path) -> None:
         assert (more.start, more.end, more.data) == (size, size, b"")
     finally:
         os.close(fd)
+
+
+def sge_fixture(name: str) -> str:
+    return (Path(__file__).parent / "fixtures" / "sge" / f"qstat_j_{name}.txt").read_text()
+
+
+def test_grid_engine_paths_match_the_files_it_wrote() -> None:
+    # qsub -N plain -cwd -wd /tmp/sgelogs -j y: default name in the working directory, merged
+    merged = parse_sge_job_output(sge_fixture("merged_cwd"), "2")
+    assert merged is not None and merged.stdout == merged.stderr == ("/tmp/sgelogs/plain.o2",)
+    assert merged.state == "RUNNING"
+    # qsub -t 1-2 -N arr -o '/tmp/sgelogs/arr.$JOB_ID.$TASK_ID' -j y
+    task = parse_sge_job_output(sge_fixture("array"), "3_1")
+    assert task is not None and task.stdout == ("/tmp/sgelogs/arr.3.1",)
+    # alice's job without -o/-e: <name>.o<id> and .e<id> in her home
+    alice = parse_sge_job_output(sge_fixture("other_user"), "4")
+    assert alice is not None and (alice.user, alice.uid) == ("alice", 1001)
+    assert (alice.stdout, alice.stderr) == (("/home/alice/alices.o4",), ("/home/alice/alices.e4",))
+    # -o '/tmp/sgelogs/$JOB_NAME.$JOB_ID.$HOSTNAME.out' -e 'rel-$USER.err' (relative: under home)
+    pending = parse_sge_job_output(sge_fixture("patterns"), "5", ("vm",))
+    assert pending is not None and pending.state == "PENDING" and not pending.started
+    assert pending.stdout == ("/tmp/sgelogs/sep.5.vm.out",)
+    assert pending.stderr == ("/root/rel-root.err",)
+    assert parse_sge_job_output(sge_fixture("patterns"), "6") is None

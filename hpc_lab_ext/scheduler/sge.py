@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..errors import CommandFailed, NotFound, SchedulerUnavailable
 from ..jobids import validate_job_id
+from ..logs.paths import JobOutput
 from ..models import Job, Node, Partition
 from ..runner import Result, command_exists, run
 from .base import JOB_ACTIONS, SchedulerBackend
@@ -184,3 +185,17 @@ class SgeBackend(SchedulerBackend):
         if action == "release" and not _changed(result):
             # No user hold to release: maybe an operator's, which only an operator may lift.
             await self._act(action, job_id, [*_OPERATOR_RELEASE, target])
+
+    async def job_output(self, job_id: str, hostnames: tuple[str, ...] = ()) -> JobOutput:
+        """Where a job's stdout and stderr go (``qstat -j``); NotFound once it left the system."""
+        from ..logs.sge_paths import parse_sge_job_output
+
+        target = sge_target(job_id).split(".")[0]
+        result = await run(["qstat", "-j", target], timeout=self.command_timeout)
+        output = parse_sge_job_output(result.stdout, job_id, hostnames) if result.returncode == 0 else None
+        if output is None:
+            message = _message(result)
+            if "not exist" in message or result.returncode == 0 or "Following jobs do not exist" in message:
+                raise NotFound(f"job {job_id} is not known to Grid Engine (any more)")
+            raise SchedulerUnavailable(f"Grid Engine did not answer: {message}")
+        return output
