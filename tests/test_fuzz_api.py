@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from sandbox import require_slurm
 from servers import ServerProcess
 
+from hpc_lab_ext.jobids import JOB_ID_PATTERN
+
 pytestmark = pytest.mark.slurm
 
 PROGRAMS = ("squeue", "sinfo", "scontrol", "scancel", "sbatch", "sdiag")
@@ -127,6 +129,34 @@ def test_listing_queries(box: Box, params: dict[str, str]) -> None:
         return  # a valid query: not this test's business
     query = urllib.parse.urlencode(params)
     box.refused("GET", f"jobs?{query}")
+
+
+@FUZZ
+@given(
+    job=path_part,
+    params=st.dictionaries(
+        st.sampled_from(["stream", "offset", "before", "limit", "wait", "path", "file"]),
+        path_part,
+        max_size=3,
+    ),
+)
+def test_log_requests(box: Box, job: str, params: dict[str, str]) -> None:
+    valid = {"stream": {"stdout", "stderr"}}
+    numeric = {"offset", "before", "limit", "wait"}
+    if JOB_ID_PATTERN.fullmatch(job) and all(
+        v in valid.get(k, ()) or (k in numeric and v.isdigit()) for k, v in params.items()
+    ):
+        return  # a plausible request for a job that may exist: not this test's business
+    query = urllib.parse.urlencode(params)
+    box.refused("GET", f"logs/{urllib.request.quote(job, safe='')}?{query}")
+
+
+@FUZZ
+@given(days=path_part, job=path_part, body=json_value)
+def test_history_requests(box: Box, days: str, job: str, body: Any) -> None:
+    if not (days.isdigit() and 1 <= int(days) <= 90):
+        box.refused("GET", f"history?{urllib.parse.urlencode({'days': days})}")
+    box.refused("POST", f"history/{urllib.request.quote(job, safe='')}/resubmit", body)
 
 
 @FUZZ
