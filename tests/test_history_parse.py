@@ -4,6 +4,7 @@ record's SQLite store."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,13 @@ def test_array_efficiency_spread_and_suggestions() -> None:
     assert suggest(by_id["57"], max_time_s=300)["time_s"] == 300  # type: ignore[index]
     assert suggest(by_id["54"]) is None  # failed: says nothing about what it needed
     assert suggest(by_id["55"]) is None  # timed out
+
+
+@pytest.mark.parametrize(
+    ("busy_cores", "cpus"), [(0.02, 1), (0.9, 1), (1.0, 1), (1.1, 1), (1.2, 2), (3.9, 4)]
+)
+def test_cpus_suggested_for_the_cores_kept_busy(busy_cores: float, cpus: int) -> None:
+    job = parse_sacct((FIXTURES / "sacct_ended.txt").read_text())[2]  # 56: 4 CPUs, 60 s
+    assert job.id == "56"
+    busy = replace(job, total_cpu_s=busy_cores * 60)
+    assert suggest(busy)["cpus"] == cpus  # type: ignore[index]

@@ -5,7 +5,8 @@ A suggestion is the measured use plus a margin, rounded up to what people type, 
 floor and never above the job's own request (it is about asking for less) or its partition's
 time limit:
 
-- CPUs: ceil(TotalCPU / elapsed x 1.25), at least 1;
+- CPUs: the cores it kept busy (TotalCPU / elapsed), rounded up unless less than 0.15 of a core
+  above a whole number (a job that kept one core busy gets one), at least 1;
 - memory: MaxRSS x 1.3, at least 256 MB, rounded up to 256 MB steps;
 - time: elapsed x 1.5 + 5 min, rounded up to 5 minutes.
 
@@ -21,7 +22,8 @@ from typing import Any
 
 from .records import EndedJob
 
-CPU_MARGIN = 1.25
+#: a busy core's share that is not worth another core
+CPU_SLACK = 0.15
 MEMORY_MARGIN = 1.3
 MEMORY_FLOOR_MB = 256
 TIME_MARGIN = 1.5
@@ -74,7 +76,7 @@ def suggest(job: EndedJob, max_time_s: int | None = None) -> dict[str, Any] | No
         return None
     result: dict[str, Any] = {}
     if job.total_cpu_s is not None and job.cpus:
-        cpus = max(1, math.ceil(job.total_cpu_s / job.elapsed_s * CPU_MARGIN))
+        cpus = max(1, math.ceil(job.total_cpu_s / job.elapsed_s - CPU_SLACK))
         result["cpus"] = min(cpus, job.cpus)
     if job.max_rss_mb is not None and job.req_mem_mb:
         mem = max(MEMORY_FLOOR_MB, job.max_rss_mb * MEMORY_MARGIN)
