@@ -7,7 +7,10 @@ asks `GET status` every 20 ms. Prints, per round, how long the new client waited
 snapshot and the slowest `GET status` meanwhile (the event loop's stall shows there), and the
 same `GET status` figures with nothing connecting, for comparison.
 
-Usage: python benchmarks/connect_bench.py [--jobs 100000] [--rounds 5] [--keep]
+With --rest the newcomer is a `GET jobs?user=all&format=columns` asking for gzip instead (the
+first request after a change serializes the view).
+
+Usage: python benchmarks/connect_bench.py [--jobs 100000] [--rounds 5] [--rest] [--keep]
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ async def main() -> int:
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--server-user", default="alice")
+    parser.add_argument("--rest", action="store_true", help="the newcomer is a GET jobs, not a websocket")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     rng = random.Random(3)
@@ -86,23 +90,33 @@ async def main() -> int:
             probe = asyncio.ensure_future(status_times(client, server, stop))
             await asyncio.sleep(0.1)
             t0 = time.perf_counter()
-            tab = await websocket_connect(HTTPRequest(url, headers=server.headers), max_message_size=2**30)
-            await read_until(tab, "snapshot", 300)
+            if args.rest:
+                headers = {**server.headers, "Accept-Encoding": "gzip"}
+                request = HTTPRequest(f"{server.base}/{API}/jobs?user=all&format=columns", headers=headers,
+                                      decompress_response=False, request_timeout=300)  # fmt: skip
+                response = await client.fetch(request)
+                assert response.code == 200
+            else:
+                tab = await websocket_connect(
+                    HTTPRequest(url, headers=server.headers), max_message_size=2**30
+                )
+                await read_until(tab, "snapshot", 300)
+                tab.close()
             waited = 1000 * (time.perf_counter() - t0)
             await asyncio.sleep(0.1)
             stop.set()
             times = await probe
-            tab.close()
             rows.append((waited, max(times), statistics.median(times)))
             print(
                 f"  new client's snapshot after {waited:.0f} ms; GET status meanwhile: max {max(times):.0f} ms"
             )
         watcher.close()
         client.close()
-        print(f"\nconnect_bench: {args.jobs} jobs, {args.rounds} rounds\n")
+        newcomer = "GET jobs (columns, gzip)" if args.rest else "websocket (columns)"
+        print(f"\nconnect_bench: {args.jobs} jobs, {args.rounds} rounds, newcomer: {newcomer}\n")
         print("| | median | max |")
         print("|---|---|---|")
-        print(f"| a new client waits for its snapshot, ms | {statistics.median(r[0] for r in rows):.0f} | "
+        print(f"| the newcomer waits for its snapshot, ms | {statistics.median(r[0] for r in rows):.0f} | "
               f"{max(r[0] for r in rows):.0f} |")  # fmt: skip
         print(f"| slowest `GET status` while it connects, ms | {statistics.median(r[1] for r in rows):.0f} | "
               f"{max(r[1] for r in rows):.0f} |")  # fmt: skip

@@ -24,7 +24,7 @@ from .poller import Poller
 from .scheduler import BACKEND_NAMES, SchedulerBackend, select_backend
 from .server_job import server_job
 from .updates import UpdatesHub
-from .wire import Compressed
+from .wire import Compressed, MadeOnce
 
 if TYPE_CHECKING:
     from .clusters.manager import ClusterManager
@@ -173,6 +173,8 @@ class HPCLabApp(ExtensionApp):
     view_cache: dict[str, tuple[int, str]]
     #: gzip of each view's latest body
     compressed: Compressed
+    #: each view's serialized records, made once per version in a worker thread
+    view_texts: MadeOnce[str]
     _version: str | None = None
 
     def initialize_settings(self) -> None:
@@ -190,6 +192,7 @@ class HPCLabApp(ExtensionApp):
         )
         self.view_cache = {}
         self.compressed = Compressed()
+        self.view_texts = MadeOnce()
         self.job_actions = JobActions(self.scheduler, self.poller, self.user)
         self.logs = LogManager(
             self.scheduler,

@@ -20,9 +20,11 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .models import InternedColumn, Job, JobColumns, TimeColumn
+
+T = TypeVar("T")
 
 #: Job fields in the order the columns form lists them (the dataclass's own order).
 JOB_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Job))
@@ -122,6 +124,23 @@ class Compressed:
             entry = self._entries[view] = _Entry(key, future)
             self.compressions += 1
         return await asyncio.shield(entry.body)
+
+
+class MadeOnce(Generic[T]):
+    """The latest value of each view (its serialized records), made in a worker thread once per
+    key and shared by the requests that wait for it: 0.5 s at 100,000 jobs that the event loop
+    would otherwise spend blocked."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Any, asyncio.Future[T]]] = {}
+        self.made = 0  # values made, for tests and benchmarks
+
+    async def get(self, view: str, key: Any, make: Callable[[], T]) -> T:
+        entry = self._entries.get(view)
+        if entry is None or entry[0] != key or (entry[1].done() and entry[1].exception() is not None):
+            entry = self._entries[view] = (key, asyncio.ensure_future(asyncio.to_thread(make)))
+            self.made += 1
+        return await asyncio.shield(entry[1])
 
 
 def _gzip(text: str, level: int) -> bytes:

@@ -25,6 +25,7 @@ from hpc_lab_ext.updates import apply_delta, delta_message, snapshot_message
 from hpc_lab_ext.wire import (
     JOB_FIELDS,
     Compressed,
+    MadeOnce,
     accepts_gzip,
     encode_column,
     job_columns,
@@ -182,6 +183,22 @@ async def test_one_compression_per_body_however_many_ask() -> None:
     assert cache.compressions == 1
     assert gzip.decompress(await cache.get("jobs", (1, 3.0), make(body + " "))).decode() == body + " "
     assert cache.compressions == 2
+
+
+async def test_a_view_is_serialized_once_in_a_thread_however_many_ask() -> None:
+    import threading
+
+    views: MadeOnce[str] = MadeOnce()
+    calls: list[bool] = []
+
+    def make() -> str:
+        calls.append(threading.current_thread() is threading.main_thread())
+        return json.dumps([job.to_json() for job in JOBS])
+
+    texts = await asyncio.gather(*(views.get("jobs-all-all", 7, make) for _ in range(10)))
+    assert len(set(texts)) == 1 and calls == [False] and views.made == 1
+    await views.get("jobs-all-all", 8, make)  # a new version
+    assert views.made == 2
 
 
 # ---- against the sandbox Slurm --------------------------------------------------------------------

@@ -67,13 +67,16 @@ class SnapshotHandler(HPCLabHandler):
         """Write a view of the snapshot; its records are serialized once per content version.
 
         A poll that changed nothing keeps the version, so the big part of the body (10k jobs) is
-        reused and only the small header (updated_at, stale) is new. The gzip of the whole body is
+        reused and only the small header (updated_at, stale) is new. The records are serialized
+        in a worker thread, so the event loop keeps serving meanwhile. The gzip of the whole body is
         made once per poll and view, however many ask for it.
         """
         cache = self.hpc.view_cache
         cached = cache.get(view)
         if cached is None or cached[0] != snapshot.version:
-            cache[view] = cached = (snapshot.version, (encode or records_json)(build()))
+            encoder = encode or records_json
+            text = await self.hpc.view_texts.get(view, snapshot.version, lambda: encoder(build()))
+            cache[view] = cached = (snapshot.version, text)
         header = json.dumps(
             {"updated_at": snapshot.updated_at, "stale": snapshot.stale, "version": snapshot.version}
         )
