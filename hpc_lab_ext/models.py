@@ -139,6 +139,8 @@ class Status:
     updated_at: float = 0.0
     #: the Slurm job this server runs in, if it runs in one (server_job.py)
     server_job: ServerJob | None = None
+    #: whether this person may act (cancel, hold, clusters, advice): jupyter_server's authorizer
+    can_write: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

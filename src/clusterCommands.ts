@@ -68,7 +68,11 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
       }
     };
 
+  /** read-only access: the server would refuse these (GET status's can_write) */
+  const canWrite = () => model.status?.can_write !== false;
+
   app.commands.addCommand(CommandIDs.newCluster, {
+    isEnabled: canWrite,
     label: trans('New Dask Cluster for This Notebook'),
     execute: async args => {
       if (!args.profile) {
@@ -94,6 +98,7 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
   });
 
   app.commands.addCommand(CommandIDs.scaleCluster, {
+    isEnabled: canWrite,
     label: args =>
       args.n !== undefined
         ? `${trans('Scale Dask Cluster to')} ${args.n} ${trans('Workers')}`
@@ -116,6 +121,7 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
   });
 
   app.commands.addCommand(CommandIDs.adaptCluster, {
+    isEnabled: canWrite,
     label: trans('Adapt Dask Cluster'),
     execute: withCluster('Adapt Dask cluster', async (cluster, args) => {
       let { minimum, maximum } = args as { minimum?: number; maximum?: number };
@@ -151,6 +157,7 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
   });
 
   app.commands.addCommand(CommandIDs.connectNotebook, {
+    isEnabled: canWrite,
     label: trans('Connect Notebook to Dask Cluster'),
     execute: withCluster('Connect notebook', async cluster => {
       if (!tracker?.currentWidget) {
@@ -199,6 +206,7 @@ export function addClusterCommands(options: IClusterCommandOptions): void {
   });
 
   app.commands.addCommand(CommandIDs.shutdownCluster, {
+    isEnabled: canWrite,
     label: trans('Shut Down Dask Cluster'),
     execute: withCluster('Shut down', async cluster => {
       const answer = await showDialog({

@@ -63,6 +63,8 @@ export function addCommands(options: ICommandOptions): void {
         const job = target(args);
         return job ? `${trans(label)} ${job.id}` : trans(label);
       },
+      // read-only access: the server would refuse it (GET status's can_write)
+      isEnabled: () => model.status?.can_write !== false,
       execute: async args => {
         const job = target(args);
         let jobId = job?.id;

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 
 from ..errors import BadRequest, HPCLabError, NotFound
@@ -14,8 +15,16 @@ if TYPE_CHECKING:
     from ..app import HPCLabApp
 
 
+#: what jupyter_server's authorizer is asked about: "read" for views (GET), "write" for actions,
+#: clusters and advice (POST, DELETE). A site or a shared server granting only "read" on it gives
+#: the panel without its buttons (GET status says which: `can_write`).
+AUTH_RESOURCE = "hpc_lab_ext"
+
+
 class HPCLabHandler(APIHandler):
     """Base for every handler: thin, reads the app from settings, answers JSON errors."""
+
+    auth_resource = AUTH_RESOURCE
 
     @property
     def hpc(self) -> HPCLabApp:
@@ -31,6 +40,9 @@ class HPCLabHandler(APIHandler):
         if isinstance(exc, HPCLabError):
             self.set_status(exc.status)
             message = exc.message
+        elif isinstance(exc, tornado.web.HTTPError) and 400 <= status_code < 500 and exc.log_message:
+            # e.g. jupyter_server's authorizer: "User is not authorized to write on resource: ..."
+            message = exc.log_message % exc.args if exc.args else exc.log_message
         else:
             message = self._reason
         self.set_header("Content-Type", "application/json")
@@ -102,21 +114,26 @@ class UnknownEndpointHandler(HPCLabHandler):
         )
 
     @tornado.web.authenticated
+    @authorized
     def get(self, *args: Any) -> None:
         self._unknown()
 
     @tornado.web.authenticated
+    @authorized
     def post(self, *args: Any) -> None:
         self._unknown()
 
     @tornado.web.authenticated
+    @authorized
     def put(self, *args: Any) -> None:
         self._unknown()
 
     @tornado.web.authenticated
+    @authorized
     def patch(self, *args: Any) -> None:
         self._unknown()
 
     @tornado.web.authenticated
+    @authorized
     def delete(self, *args: Any) -> None:
         self._unknown()

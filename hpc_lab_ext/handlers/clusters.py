@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ..errors import BadRequest, NotInstalled
 from .base import HPCLabHandler
@@ -51,6 +52,7 @@ class ClusterHandlerBase(HPCLabHandler):
 
 class ProfilesHandler(ClusterHandlerBase):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         from ..clusters.choices import profile_choices
 
@@ -62,6 +64,7 @@ class ProfilesHandler(ClusterHandlerBase):
 
 class ClustersHandler(ClusterHandlerBase):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         self.reject_unknown_query(())
         from ..app import clusters_payload
@@ -69,6 +72,7 @@ class ClustersHandler(ClusterHandlerBase):
         self.write_json(clusters_payload(self.manager))
 
     @tornado.web.authenticated
+    @authorized
     async def post(self) -> None:
         self.reject_unknown_query(())
         manager = self.manager
@@ -94,11 +98,13 @@ class ClustersHandler(ClusterHandlerBase):
 
 class ClusterHandler(ClusterHandlerBase):
     @tornado.web.authenticated
+    @authorized
     async def get(self, cluster_id: str) -> None:
         self.reject_unknown_query(())
         self.write_json(self.manager.info(cluster_id).to_json())
 
     @tornado.web.authenticated
+    @authorized
     async def delete(self, cluster_id: str) -> None:
         self.reject_unknown_query(())
         info = await self.manager.close(cluster_id)
@@ -107,6 +113,7 @@ class ClusterHandler(ClusterHandlerBase):
 
 class ClusterScaleHandler(ClusterHandlerBase):
     @tornado.web.authenticated
+    @authorized
     async def post(self, cluster_id: str) -> None:
         self.reject_unknown_query(())
         manager = self.manager
@@ -117,6 +124,7 @@ class ClusterScaleHandler(ClusterHandlerBase):
 
 class ClusterAdaptHandler(ClusterHandlerBase):
     @tornado.web.authenticated
+    @authorized
     async def post(self, cluster_id: str) -> None:
         self.reject_unknown_query(())
         manager = self.manager
@@ -130,6 +138,7 @@ class ClusterPatienceHandler(ClusterHandlerBase):
     """POST {"patience": {"after_s", "max_tries"} | null}: resubmit long-pending worker jobs, or stop."""
 
     @tornado.web.authenticated
+    @authorized
     async def post(self, cluster_id: str) -> None:
         self.reject_unknown_query(())
         manager = self.manager
@@ -143,6 +152,7 @@ class AdviceHandler(ClusterHandlerBase):
     and the site's advisor policy allow instead, would start; nothing is submitted."""
 
     @tornado.web.authenticated
+    @authorized
     async def post(self) -> None:
         from ..advisor import advise
         from ..advisor.planning import read as read_planning

@@ -7,6 +7,7 @@ jobs this server saw leave the queue), with a ``note`` saying why when accountin
 from __future__ import annotations
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ..errors import BadRequest, NotFound
 from ..history.manager import MAX_DAYS, HistoryManager
@@ -16,6 +17,7 @@ from .base import HPCLabHandler
 
 class HistoryHandler(HPCLabHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         self.reject_unknown_query(("days",))
         values = self.request.query_arguments.get("days", [b"7"])
@@ -41,11 +43,13 @@ class ResubmitHandler(HPCLabHandler):
         return manager
 
     @tornado.web.authenticated
+    @authorized
     async def get(self, job_id: str) -> None:
         self.reject_unknown_query(())
         self.write_json(await self.resubmitter.plan(job_id))
 
     @tornado.web.authenticated
+    @authorized
     async def post(self, job_id: str) -> None:
         self.reject_unknown_query(())
         body = self.json_body(("cpus", "mem_mb", "time_s"), required=("cpus", "mem_mb", "time_s"))

@@ -11,6 +11,7 @@ or not a regular file, 503 scheduler unreachable.
 from __future__ import annotations
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ..errors import BadRequest, NotFound
 from ..logs.manager import STREAMS, LogManager
@@ -40,6 +41,7 @@ class JobLogHandler(HPCLabHandler):
         return int(text)
 
     @tornado.web.authenticated
+    @authorized
     async def get(self, job_id: str) -> None:
         self.reject_unknown_query(("stream", "offset", "before", "limit", "wait"))
         stream = self.query_choice("stream", STREAMS, "stdout")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import tornado.web
+from jupyter_server.auth.decorator import authorized
 
 from ..models import Job, Snapshot
 from ..wire import accepts_gzip, job_columns
@@ -128,6 +129,7 @@ def columns_json(jobs: list[Job]) -> str:
 
 class JobsHandler(SnapshotHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         self.reject_unknown_query(("user", "state", "format"))
         who = self.query_choice("user", ("me", "all"), "me")
@@ -149,6 +151,7 @@ class JobsHandler(SnapshotHandler):
 
 class NodesHandler(SnapshotHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         self.reject_unknown_query(())
         snapshot = await self.snapshot_or_304("nodes")
@@ -158,6 +161,7 @@ class NodesHandler(SnapshotHandler):
 
 class PartitionsHandler(SnapshotHandler):
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         self.reject_unknown_query(())
         snapshot = await self.snapshot_or_304("partitions")
@@ -172,6 +176,7 @@ class GapsHandler(SnapshotHandler):
     """
 
     @tornado.web.authenticated
+    @authorized
     async def get(self) -> None:
         from ..advisor.gaps import HORIZON_S, of_snapshot
         from ..advisor.track import attach

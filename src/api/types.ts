@@ -88,6 +88,8 @@ export interface IStatus {
   updated_at: number;
   /** the Slurm job this Jupyter server runs in, if it runs in one */
   server_job?: IServerJob | null;
+  /** whether this person may act: false where the server grants read-only access */
+  can_write?: boolean;
 }
 
 /** The Slurm job the Jupyter server runs in (JupyterHub's batchspawner, or `srun jupyter lab`). */

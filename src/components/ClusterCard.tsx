@@ -28,6 +28,8 @@ export interface IClusterCardProps extends IClusterCallbacks {
   current: boolean;
   now: number;
   trans: Trans;
+  /** read-only access (the server refuses this person's actions): the card shows, it does not act */
+  readOnly?: boolean;
 }
 
 /**
@@ -307,6 +309,7 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
       <fieldset
         className="jp-HpcCluster-controls"
         disabled={cluster.status !== 'running'}
+        hidden={props.readOnly}
       >
         <div className="jp-HpcCluster-scale">
           <button
@@ -410,9 +413,11 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
         ) : null}
       </fieldset>
       <div className="jp-HpcCluster-actions">
-        <button onClick={() => props.onConnect(cluster)}>
-          {trans('Connect notebook')}
-        </button>
+        {props.readOnly ? null : (
+          <button onClick={() => props.onConnect(cluster)}>
+            {trans('Connect notebook')}
+          </button>
+        )}
         <span className="jp-HpcCluster-dashboard">
           <button onClick={() => props.onDashboard(cluster)}>
             {trans('Dashboard')}
@@ -429,12 +434,14 @@ export function ClusterCard(props: IClusterCardProps): JSX.Element {
             </button>
           ) : null}
         </span>
-        <button
-          className="jp-mod-warn"
-          onClick={() => props.onShutdown(cluster)}
-        >
-          {trans('Shut down')}
-        </button>
+        {props.readOnly ? null : (
+          <button
+            className="jp-mod-warn"
+            onClick={() => props.onShutdown(cluster)}
+          >
+            {trans('Shut down')}
+          </button>
+        )}
         <button
           className="jp-HpcCluster-expand"
           aria-expanded={expanded}

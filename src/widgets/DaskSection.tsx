@@ -66,16 +66,20 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
     }
   }, [props.formRequest]);
 
+  // read-only access: the server would refuse every action (GET status's can_write)
+  const readOnly = model.status?.can_write === false;
   return (
     <section className="jp-HpcDask" aria-label={trans('Dask clusters')}>
       <div className="jp-HpcDask-toolbar">
-        <button
-          className="jp-HpcDask-new"
-          onClick={() => void openForm()}
-          disabled={choices !== null || unavailable !== null}
-        >
-          {trans('New cluster')}
-        </button>
+        {readOnly ? null : (
+          <button
+            className="jp-HpcDask-new"
+            onClick={() => void openForm()}
+            disabled={choices !== null || unavailable !== null}
+          >
+            {trans('New cluster')}
+          </button>
+        )}
         <span className="jp-HpcDask-note">
           {notebook
             ? `${trans('for')} ${notebook}`
@@ -149,6 +153,7 @@ export function DaskSection(props: IDaskSectionProps): JSX.Element {
             onDashboardMenu={props.onDashboardMenu}
             onShutdown={props.onShutdown}
             onPatience={props.onPatience}
+            readOnly={readOnly}
           />
         ))}
       </div>

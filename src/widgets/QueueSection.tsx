@@ -85,6 +85,8 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
     onSelect?.(open);
   }, [open, onSelect]);
   const user = model.status?.user ?? null;
+  // read-only access: the server would refuse every action (GET status's can_write)
+  const canWrite = model.status?.can_write !== false;
 
   let body: JSX.Element;
   if (model.loading) {
@@ -118,7 +120,7 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
         now={now}
         trans={trans}
         user={user}
-        onAction={onAction}
+        onAction={canWrite ? onAction : undefined}
         sort={view.sort}
         onSort={key => onView({ ...view, sort: nextSort(view.sort, key) })}
         selected={selected?.id ?? null}
@@ -151,7 +153,7 @@ export function QueueSection(props: IQueueSectionProps): JSX.Element {
           gone={gone}
           now={now}
           trans={trans}
-          canAct={user !== null && selected.user === user}
+          canAct={canWrite && user !== null && selected.user === user}
           onAction={onAction}
           onClose={() => setSelected(null)}
         />
