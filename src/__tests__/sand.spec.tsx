@@ -3,7 +3,11 @@ import { renderToStaticMarkup } from 'react-dom/server';
 
 import { ICluster, IGaps } from '../api';
 import { GapsTable, horizonLabel } from '../components/GapsTable';
-import { PatienceLine, patienceText } from '../components/PatienceLine';
+import {
+  PatienceLine,
+  patienceStatus,
+  patienceText
+} from '../components/PatienceLine';
 import { baseCluster } from './clusters';
 
 const trans = (text: string) => text;
@@ -53,10 +57,11 @@ describe('the gaps table', () => {
 });
 
 describe('patience on a cluster card', () => {
-  it('says when it is off', () => {
+  it('says what the switch does when on, even while it is off', () => {
     expect(patienceText(cluster(null), trans)).toBe(
-      'Waiting workers are left as they are'
+      'Resubmit workers waiting over 5 min in a shape that starts sooner'
     );
+    expect(patienceStatus(cluster(null), trans)).toBe('');
   });
 
   it('says how long it waits and how many tries are used, and what it did last', () => {
@@ -69,8 +74,9 @@ describe('patience on a cluster card', () => {
       events: [{ at: 1, text: 'try 3 of 3: resubmitted 1 waiting job(s)' }]
     });
     expect(patienceText(c, trans)).toBe(
-      'Resubmit workers waiting over 5 min in a shape that starts sooner · 3 of 3 tries used'
+      'Resubmit workers waiting over 5 min in a shape that starts sooner'
     );
+    expect(patienceStatus(c, trans)).toBe('3 of 3 tries used');
     const html = renderToStaticMarkup(
       <PatienceLine cluster={c} onPatience={() => undefined} trans={trans} />
     );
