@@ -85,14 +85,17 @@ def array_argv(rng: random.Random, tasks: int) -> tuple[list[str], str]:
     return argv, partition
 
 
-async def _command(argv: list[str]) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{argv[0]} failed: {err.decode().strip()[:200]}")
-    return out.decode()
+async def _command(argv: list[str], tries: int = 5) -> str:
+    """stdout of a Slurm command, tried again when the loaded controller times out."""
+    for attempt in range(tries):
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 300)
+        if proc.returncode == 0:
+            return out.decode()
+        await asyncio.sleep(2 * (attempt + 1))
+    raise RuntimeError(f"{argv[0]} failed: {err.decode().strip()[:200]}")
 
 
 async def fill(total: int, rng: random.Random, parallel: int = 4) -> float:
