@@ -11,29 +11,9 @@ import {
 } from '../components/QueueTable';
 import { elapsedNow, jobActions } from '../components/jobText';
 import { baseJob as base, manyJobs } from './jobs';
+import { sizeQueueViewport } from './viewport';
 
-// jsdom lays nothing out: give the scroll viewport a size, as the virtualizer's docs advise for
-// tests, so it has a window of rows to render.
-const VIEWPORT = { width: 800, height: 400 };
-const sized = (dim: 'width' | 'height') =>
-  function (this: HTMLElement) {
-    return this.classList?.contains('jp-HpcQueue-scroll') ? VIEWPORT[dim] : 0;
-  };
-beforeAll(() => {
-  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
-    configurable: true,
-    get: sized('height')
-  });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', {
-    configurable: true,
-    get: sized('width')
-  });
-});
-afterAll(() => {
-  delete (HTMLElement.prototype as any).clientHeight;
-  delete (HTMLElement.prototype as any).clientWidth;
-});
+const VIEWPORT = sizeQueueViewport();
 
 let container: HTMLDivElement;
 let root: Root;

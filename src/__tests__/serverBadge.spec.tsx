@@ -5,27 +5,9 @@ import { Root, createRoot } from 'react-dom/client';
 import { QueueTable } from '../components/QueueTable';
 import { bundleTrans } from '../trans';
 import { baseJob } from './jobs';
+import { sizeQueueViewport } from './viewport';
 
-// jsdom lays nothing out: the scroll viewport gets a size so the virtual grid renders rows.
-const VIEWPORT = { width: 800, height: 400 };
-const sized = (dim: 'width' | 'height') =>
-  function (this: HTMLElement) {
-    return this.classList?.contains('jp-HpcQueue-scroll') ? VIEWPORT[dim] : 0;
-  };
-beforeAll(() => {
-  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-  for (const dim of ['height', 'width'] as const) {
-    const name = dim === 'height' ? 'clientHeight' : 'clientWidth';
-    Object.defineProperty(HTMLElement.prototype, name, {
-      configurable: true,
-      get: sized(dim)
-    });
-  }
-});
-afterAll(() => {
-  delete (HTMLElement.prototype as any).clientHeight;
-  delete (HTMLElement.prototype as any).clientWidth;
-});
+sizeQueueViewport();
 
 let container: HTMLDivElement;
 let root: Root;
