@@ -1,8 +1,6 @@
-// node's modules, in jest's environment (the project has no node typings)
-declare function require(name: string): any;
-declare const __dirname: string;
-const fs = require('fs');
-const path = require('path');
+/// <reference types="node" />
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** The sidebar icon, read as the browser gets it (jest maps svg imports to a stub). */
 function icon(): Document {
