@@ -113,11 +113,12 @@ async def test_jobs_nodes_partitions_and_starts_agree(
 async def test_actions_through_pyslurm(backends: tuple[PyslurmBackend, SlurmBackend]) -> None:
     py, _ = backends
     with cancelled_after() as ids:
-        ids.append(job := submit(["-p", "debug", "-H", "-J", "act"], user="alice"))
+        # begins in an hour: released, it still waits (a job that started could not be held again)
+        ids.append(job := submit(["-p", "debug", "-H", "--begin=now+1hour", "-J", "act"], user="alice"))
         await py.job_action(job, "release")
-        wait_for(lambda: job_field(job, "%r") != "JobHeldUser", timeout=10)
+        wait_for(lambda: job_field(job, "%r") == "BeginTime", timeout=10)
         await py.job_action(job, "hold")
-        wait_for(lambda: job_field(job, "%r") == "JobHeldUser" or job_field(job, "%T") == "RUNNING", 10)
+        wait_for(lambda: job_field(job, "%r") == "JobHeldUser", timeout=10)
         await py.job_action(job, "cancel")
         wait_for(lambda: job_field(job, "%T") in ("", "CANCELLED", "COMPLETING"), timeout=15)
     with pytest.raises(NotFound):
