@@ -198,5 +198,8 @@ class HistoryManager:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        # a recording under way would write to the record closed below
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
         if self.record is not None:
             self.record.close()
