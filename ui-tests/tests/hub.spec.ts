@@ -66,8 +66,19 @@ test.describe('JupyterHub with SlurmSpawner', () => {
     );
 
     // stopping the server from the hub's home page ends its job
+    // (the button works once the page's script has bound it: a click before that does nothing,
+    // so the click is repeated until the hub is asked to stop the server)
     await page.goto(`${HUB}/hub/home`);
-    await page.locator('#stop').click();
+    await expect(async () => {
+      const stopped = page.waitForResponse(
+        r =>
+          r.request().method() === 'DELETE' &&
+          r.url().includes('/hub/api/users/alice/server'),
+        { timeout: 5 * 1000 }
+      );
+      await page.locator('#stop').click({ timeout: 5 * 1000 });
+      expect((await stopped).ok()).toBe(true);
+    }).toPass({ timeout: 60 * 1000 });
     await expect
       .poll(() => squeue(['-j', jobId, '-o', '%T']), { timeout: 60 * 1000 })
       .not.toBe('RUNNING');
