@@ -147,6 +147,14 @@ class HPCLabApp(ExtensionApp):
         help="Seconds between two looks at a followed job log's size (one look per file, however "
         "many tabs follow it).",
     )
+    site_poll_url = Unicode(
+        config=True,
+        help="URL of the site's poll service (hpc_lab_ext.site_poll, a JupyterHub service: one "
+        "scheduler poll for every server of the hub), e.g. 'http://hub.example.org/services/"
+        "hpc-lab-site-poll/'. The server's snapshot comes from there, asked with this server's "
+        "JUPYTERHUB_API_TOKEN; while it cannot be reached the server polls the scheduler itself. "
+        "Empty: always poll here. Default: $HPC_LAB_SITE_POLL_URL (the hub's Spawner.environment).",
+    )
     worker_interface = Unicode(
         "",
         config=True,
@@ -156,6 +164,10 @@ class HPCLabApp(ExtensionApp):
     @default("user")
     def _default_user(self) -> str:
         return unix_user()
+
+    @default("site_poll_url")
+    def _default_site_poll_url(self) -> str:
+        return os.environ.get("HPC_LAB_SITE_POLL_URL", "")
 
     @default("cluster_dir")
     def _default_cluster_dir(self) -> str:
@@ -182,14 +194,7 @@ class HPCLabApp(ExtensionApp):
             self.log.warning("min_poll_interval > poll_interval; using poll_interval for both")
             self.min_poll_interval = self.poll_interval
         self.scheduler = select_backend(self.backend, command_timeout=self.command_timeout)
-        self.poller = Poller(
-            self.scheduler,
-            interval=self.poll_interval,
-            min_interval=self.min_poll_interval,
-            max_backoff=self.max_backoff,
-            idle_after=self.idle_after,
-            start_interval=self.start_interval,
-        )
+        self.poller = self._poller()
         self.view_cache = {}
         self.compressed = Compressed()
         self.view_texts = MadeOnce()
@@ -212,6 +217,27 @@ class HPCLabApp(ExtensionApp):
         )
         self.settings["hpc_lab_ext"] = self
         self.log.info("hpc-lab-ext: %s backend, user %s", self.scheduler.name, self.user)
+
+    def _poller(self) -> Poller:
+        """The shared poll: of the site poll service when one is configured, else of the scheduler."""
+        settings: dict[str, Any] = {
+            "interval": self.poll_interval,
+            "min_interval": self.min_poll_interval,
+            "max_backoff": self.max_backoff,
+            "idle_after": self.idle_after,
+            "start_interval": self.start_interval,
+        }
+        token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        if not self.site_poll_url or not self.scheduler.live_queue:
+            return Poller(self.scheduler, **settings)
+        if not token:
+            self.log.warning("hpc-lab-ext: site_poll_url is set but there is no JUPYTERHUB_API_TOKEN")
+            return Poller(self.scheduler, **settings)
+        from .site_poll.client import SitePollBackend, SitePollPoller
+
+        self.log.info("hpc-lab-ext: snapshot from the site poll service at %s", self.site_poll_url)
+        backend = SitePollBackend(self.site_poll_url, token, self.scheduler, timeout=self.command_timeout)
+        return SitePollPoller(backend, **settings)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(HANDLERS)

@@ -196,6 +196,11 @@ class Poller:
             ]
         return jobs, nodes, partitions
 
+    def _data_time(self) -> float:
+        """When the data of a poll that just succeeded was read: now, unless it came from
+        another poll (site_poll.client)."""
+        return time.time()
+
     async def _poll_once(self) -> None:
         self._refresh_wanted = False
         self._urgent = False
@@ -227,7 +232,7 @@ class Poller:
                 jobs=new_jobs,
                 nodes=new_nodes,
                 partitions=new_partitions,
-                updated_at=time.time(),
+                updated_at=self._data_time(),
                 stale=False,
                 error=None,
                 version=old.version + 1 if changed else old.version,
