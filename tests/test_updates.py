@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from hpc_lab_ext.models import Job, Node, Snapshot
 from hpc_lab_ext.updates import apply_delta, delta_message, snapshot_message
@@ -152,3 +155,56 @@ async def test_a_new_client_gets_the_snapshot_made_once_in_a_thread(monkeypatch:
 
 async def _set(event: Any) -> None:
     event.set()
+
+
+async def open_socket(jp_ws_fetch: Any, **params: str) -> Any:
+    return await jp_ws_fetch("hpc-lab-ext", "api", "v1", "updates", params=params)
+
+
+# ---- a first load downloads the job list once -----------------------------------------------------
+
+
+async def test_a_client_holding_the_current_version_gets_no_second_snapshot(
+    jp_fetch: Any, jp_ws_fetch: Any
+) -> None:
+    """`updates?since=<version>`: the REST views' version still current → an empty delta from it;
+    the local backend's node load changes between polls, so a poll may land in between (then
+    the snapshot comes, as it must): tried until the version held still."""
+    for _ in range(20):
+        response = await jp_fetch(
+            "hpc-lab-ext", "api", "v1", "jobs", params={"user": "all", "format": "columns"}
+        )
+        version = json.loads(response.body)["version"]
+        ws = await open_socket(jp_ws_fetch, format="columns", since=str(version))
+        try:
+            first = json.loads(await asyncio.wait_for(ws.read_message(), 20))
+        finally:
+            ws.close()
+        if first["type"] == "snapshot":
+            assert first["version"] != version  # only when the client's copy is behind
+            continue
+        assert first["type"] == "delta"
+        assert first["from"] == first["version"] == version
+        assert first["jobs"] == {"upsert": [], "remove": []}
+        assert first["nodes"] == first["partitions"] == {"upsert": [], "remove": []}
+        assert {"updated_at", "stale", "error", "unreachable_since"} <= set(first)
+        return
+    raise AssertionError("the version changed before every connection in 20 tries")
+
+
+async def test_a_client_behind_gets_the_snapshot(jp_fetch: Any, jp_ws_fetch: Any) -> None:
+    response = await jp_fetch("hpc-lab-ext", "api", "v1", "jobs", params={"user": "all"})
+    version = json.loads(response.body)["version"]
+    ws = await open_socket(jp_ws_fetch, since=str(version - 1))
+    try:
+        first = json.loads(await asyncio.wait_for(ws.read_message(), 20))
+    finally:
+        ws.close()
+    assert first["type"] == "snapshot"
+    assert first["version"] >= version
+
+
+async def test_websocket_rejects_a_since_that_is_no_version(jp_ws_fetch: Any) -> None:
+    with pytest.raises(Exception) as failure:
+        await open_socket(jp_ws_fetch, since="latest")
+    assert "400" in str(failure.value)

@@ -2,6 +2,10 @@
 
 `updates?format=columns` asks for job lists in the columns form. Messages are compressed with
 permessage-deflate when the browser offers it (every current browser does).
+
+`updates?since=<version>` is for a client that already holds that version (from the REST views):
+when it is still the current one, the first message is an empty delta from it instead of the
+snapshot, so a first load downloads the job list once.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web, websocket
 
-from ..updates import FORMATS, UpdatesHub
+from ..updates import FORMATS, UpdatesHub, delta_message
 
 #: zlib settings of permessage-deflate: level 6 makes the 10k-job snapshot about a tenth of its size;
 #: mem_level 5 keeps each connection's compressor to ~40 KB instead of ~260 KB.
@@ -27,6 +31,7 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
         return self.settings["hpc_lab_ext"].updates  # type: ignore[no-any-return]
 
     form = "objects"
+    since: int | None = None
 
     def get_compression_options(self) -> dict[str, Any]:
         return dict(COMPRESSION)
@@ -46,14 +51,27 @@ class UpdatesHandler(JupyterHandler, websocket.WebSocketHandler):
         if form not in FORMATS:
             raise web.HTTPError(400, f"format must be one of: {', '.join(FORMATS)}")
         self.form = form
+        since = self.request.query_arguments.get("since")
+        if since:
+            try:
+                self.since = int(since[-1])
+            except ValueError:
+                raise web.HTTPError(400, "since must be a snapshot version (an integer)") from None
         result = super().get(*args, **kwargs)
         if result is not None:
             await result
 
     async def open(self, *args: Any, **kwargs: Any) -> None:
         await self.hub.poller.first_snapshot()
-        # no await between the snapshot's text and `add`: no delta can fall between them
-        text = await self.hub.snapshot_for_new_client(self.form)
+        # no await between the first message's text and `add`: no delta can fall between them
+        snap = self.hub.poller.snapshot
+        if self.since is not None and self.since == snap.version:
+            # the client holds this version already: tell it the socket is live and what the
+            # snapshot's flags are now, without the lists
+            empty = delta_message(snap, snap, self.hub.poller.unreachable_since, self.form == "columns")
+            text = json.dumps(empty)
+        else:
+            text = await self.hub.snapshot_for_new_client(self.form)
         if self.ws_connection is None:  # closed while the snapshot was made
             return
         self.write_message(text)
