@@ -368,50 +368,66 @@ export class HpcModel implements IHpcModel {
       return;
     }
     try {
-      if (this._status === null || !this.connected) {
-        const status = await this._rest.status();
-        if (JSON.stringify(status) !== JSON.stringify(this._status)) {
-          this._status = status;
-          this._changed.emit();
-        }
-      }
       if (this.connected) {
+        if (this._status === null) {
+          this._setStatus(await this._rest.status());
+        }
         return;
       }
-      if (this._openSocket && this._socket === null) {
-        this._socket = this._openSocket({
-          onMessage: m => this.handleMessage(m),
-          onClose: () => {
-            this._socket = null;
-            this._socketLive = false;
-          }
-        });
-      }
-      // Until the socket delivers its snapshot, the cached REST views keep the panel current.
-      const [snapshot, clusters] = await Promise.all([
+      // The status, the REST views and the clusters at once: no round trip waits for another
+      // (over a slow link each is one). The socket opens once the panel holds the snapshot and
+      // names its version, so the server does not send the job list a second time.
+      const [status, snapshot, clusters] = await Promise.all([
+        this._rest.status(),
         this._rest.snapshot(),
         this._clustersOrNull()
       ]);
-      if (!this.connected && clusters !== null) {
-        this._setClusters(clusters);
-      }
+      this._setStatus(status);
       if (!this.connected) {
-        const status = this._status;
+        if (clusters !== null) {
+          this._setClusters(clusters);
+        }
         this._setState(
           stateFromSnapshot({
             ...snapshot,
-            error: status?.error ?? null,
-            unreachable_since: status?.unreachable_since ?? null
+            error: status.error ?? null,
+            unreachable_since: status.unreachable_since ?? null
           })
         );
       }
+      this._connect();
     } catch (error) {
+      this._connect(); // the socket may bring what the REST views could not
       const message = error instanceof Error ? error.message : String(error);
       if (message !== this._error) {
         this._error = message;
         this._changed.emit();
       }
       throw error; // the Poll backs off
+    }
+  }
+
+  /** Open the updates socket if it is not open, from the version the model holds. */
+  private _connect(): void {
+    if (!this._openSocket || this._socket !== null || !this._live) {
+      return;
+    }
+    this._socket = this._openSocket(
+      {
+        onMessage: m => this.handleMessage(m),
+        onClose: () => {
+          this._socket = null;
+          this._socketLive = false;
+        }
+      },
+      this._state ? { since: this._state.version } : {}
+    );
+  }
+
+  private _setStatus(status: IStatus): void {
+    if (JSON.stringify(status) !== JSON.stringify(this._status)) {
+      this._status = status;
+      this._changed.emit();
     }
   }
 

@@ -197,8 +197,10 @@ class FakeSocket {
   refreshes = 0;
   closed = 0;
   opened = 0;
-  factory = (handlers: IUpdatesHandlers) => {
+  since: (number | undefined)[] = [];
+  factory = (handlers: IUpdatesHandlers, options?: { since?: number }) => {
     this.opened++;
+    this.since.push(options?.since);
     this.handlers = handlers;
     return {
       requestRefresh: () => this.refreshes++,
@@ -450,6 +452,72 @@ describe('HpcModel over the updates websocket', () => {
     const before = rest.snapshots;
     await model.refresh();
     expect(rest.snapshots).toBeGreaterThan(before);
+  });
+});
+
+describe('HpcModel on a first load', () => {
+  it('downloads the job list once: the socket names the version the REST views gave', async () => {
+    const rest = new FakeRest();
+    const socket = new FakeSocket();
+    const model = new HpcModel({
+      rest,
+      openSocket: socket.factory,
+      interval: 60_000
+    });
+    model.visible = true;
+    await model.start();
+    await model.refresh();
+    expect(rest.snapshots).toBe(1);
+    expect(model.version).toBe(1);
+    expect(socket.opened).toBe(1);
+    expect(socket.since).toEqual([1]);
+    // the server's answer while version 1 is current: an empty delta from it
+    socket.handlers!.onMessage(delta(1, 1, []));
+    expect(model.connected).toBe(true);
+    expect(model.jobs.map(j => j.id)).toEqual(['1']);
+    await model.refresh(); // over the socket now
+    expect(rest.snapshots).toBe(1);
+    expect(socket.refreshes).toBe(1);
+    model.dispose();
+  });
+
+  it('asks for the status and the snapshot at once, not one after the other', async () => {
+    const rest = new FakeRest();
+    let answer: (() => void) | null = null;
+    const status = rest.status.bind(rest);
+    rest.status = () =>
+      new Promise<IStatus>(resolve => {
+        answer = () => void status().then(resolve);
+      });
+    const model = new HpcModel({ rest, openSocket: null, interval: 60_000 });
+    model.visible = true;
+    await model.start();
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(answer).not.toBeNull(); // the status is asked …
+    expect(rest.snapshots).toBe(1); // … and the snapshot with it, before the status came
+    answer!();
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(model.version).toBe(1);
+    model.dispose();
+  });
+
+  it('opens the socket without a version when the REST views failed', async () => {
+    const rest = new FakeRest();
+    rest.fail = 'unreachable';
+    const socket = new FakeSocket();
+    const model = new HpcModel({
+      rest,
+      openSocket: socket.factory,
+      interval: 60_000
+    });
+    model.visible = true;
+    await model.start();
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(socket.since).toEqual([undefined]);
+    socket.handlers!.onMessage(snapshot(3, [job('1')]));
+    expect(model.version).toBe(3);
+    expect(model.error).toBeNull();
+    model.dispose();
   });
 });
 

@@ -16,18 +16,34 @@ export interface IUpdatesHandlers {
   onClose(): void;
 }
 
+export interface IUpdatesSocketOptions {
+  /**
+   * The snapshot version the client holds already (from the REST views): while it is current,
+   * the server starts with an empty delta from it instead of sending the snapshot again.
+   */
+  since?: number;
+}
+
 export type UpdatesSocketFactory = (
-  handlers: IUpdatesHandlers
+  handlers: IUpdatesHandlers,
+  options?: IUpdatesSocketOptions
 ) => IUpdatesSocket;
 
 /**
- * Open the server's updates websocket: full snapshot first, then one delta per poll. Job lists
+ * Open the server's updates websocket: full snapshot first (or, with `since`, an empty delta
+ * when the client's copy is current), then one delta per poll. Job lists
  * come as columns (decoded by the model); the browser negotiates permessage-deflate itself.
  */
-export const openUpdatesSocket: UpdatesSocketFactory = handlers => {
+export const openUpdatesSocket: UpdatesSocketFactory = (
+  handlers,
+  options = {}
+) => {
   const settings = ServerConnection.makeSettings();
   let url =
     URLExt.join(settings.wsUrl, API_ROOT, 'updates') + '?format=columns';
+  if (options.since !== undefined && options.since >= 0) {
+    url += `&since=${options.since}`;
+  }
   if (settings.token) {
     url += `&token=${encodeURIComponent(settings.token)}`;
   }
