@@ -4,10 +4,15 @@ On scripts/sandbox-hub (JupyterHub with SlurmSpawner: each server is a Slurm job
 person), this starts N servers for N sandbox users (hubuser01...; created if missing), opens the
 panel's updates websocket on each (what a browser tab with the panel open does), lets them run for
 --seconds at the extension's default settings, and prints the RPCs slurmctld served in that time
-(`sdiag`, all users together and those of the servers' users), per minute.
+(`sdiag`, all users together, those of the servers' users, and root's, which with the site poll
+are the service's), per minute, and the servers' users' RPCs by message type.
+
+--site-poll on starts the servers reading the hub's site poll service (scripts/sandbox-hub runs
+it unless HPC_HUB_SITE_POLL=off); off starts them with the option {"site_poll": "off"}, so they
+poll Slurm themselves. A running server started the other way is stopped and started again.
 
 Usage (as root, the hub started: `bash scripts/sandbox-hub start`, SLURM_CONF of its sandbox):
-    .venv/bin/python benchmarks/hub_bench.py [--counts 1,5,20] [--seconds 120]
+    .venv/bin/python benchmarks/hub_bench.py [--counts 1,5,20] [--seconds 120] [--site-poll on|off]
 """
 
 from __future__ import annotations
@@ -48,17 +53,34 @@ def ensure_user(name: str) -> None:
         api("POST", f"/users/{name}")
 
 
-def server_ready(name: str) -> bool:
+def server(name: str) -> dict[str, object]:
     user = api("GET", f"/users/{name}")
     assert isinstance(user, dict)
-    return bool(user.get("servers", {}).get("", {}).get("ready"))
+    found = user.get("servers", {}).get("", {})
+    return found if isinstance(found, dict) else {}
 
 
-async def start_servers(names: list[str]) -> None:
+def server_ready(name: str) -> bool:
+    return bool(server(name).get("ready"))
+
+
+def stop_server(name: str) -> None:
+    with contextlib.suppress(OSError):  # stopped already
+        api("DELETE", f"/users/{name}/server")
+    deadline = time.monotonic() + 120
+    while server(name) and time.monotonic() < deadline:
+        time.sleep(1)
+
+
+async def start_servers(names: list[str], site_poll: str) -> None:
+    options = {"site_poll": site_poll}
     for name in names:
+        running = server(name)
+        if running and (running.get("user_options") or {}).get("site_poll", "on") != site_poll:
+            stop_server(name)  # started the other way
         if not server_ready(name):
             try:
-                api("POST", f"/users/{name}/server")
+                api("POST", f"/users/{name}/server", options)
             except OSError as e:  # 400 while it is starting already
                 print(f"  {name}: {e}", flush=True)
     deadline = time.monotonic() + 600
@@ -68,13 +90,21 @@ async def start_servers(names: list[str]) -> None:
         await asyncio.sleep(2)
 
 
-def rpcs_by_user() -> dict[str, int]:
-    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True).stdout
-    section = out.split("statistics by user", 1)[-1].split("Pending RPC", 1)[0]
+def _counts(section: str) -> dict[str, int]:
     return {
         m.group(1): int(m.group(2))
         for m in re.finditer(r"^\s*(\S+)\s+\(\s*\d+\)\s+count:(\d+)", section, re.M)
     }
+
+
+def rpcs_by_user() -> dict[str, int]:
+    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True).stdout
+    return _counts(out.split("statistics by user", 1)[-1].split("Pending RPC", 1)[0])
+
+
+def rpcs_by_type() -> dict[str, int]:
+    out = subprocess.run(["sdiag"], capture_output=True, text=True, check=True).stdout
+    return _counts(out.split("statistics by message type", 1)[-1].split("statistics by user", 1)[0])
 
 
 async def watch(name: str, seconds: float) -> int:
@@ -95,20 +125,27 @@ async def watch(name: str, seconds: float) -> int:
     return received
 
 
-async def measure(names: list[str], seconds: float) -> None:
-    await start_servers(names)
+async def measure(names: list[str], seconds: float, site_poll: str) -> None:
+    await start_servers(names, site_poll)
     await asyncio.sleep(5)
     subprocess.run(["sdiag", "--reset"], check=True, capture_output=True)
-    before = rpcs_by_user()
+    before, types_before = rpcs_by_user(), rpcs_by_type()
     messages = await asyncio.gather(*(watch(n, seconds) for n in names))
-    after = rpcs_by_user()
+    after, types_after = rpcs_by_user(), rpcs_by_type()
     total = sum(after.values()) - sum(before.values())
     servers = sum(after.get(n, 0) - before.get(n, 0) for n in names)
+    root = after.get("root", 0) - before.get("root", 0)
     per_min = 60 / seconds
     print(
-        f"{len(names):3} servers: {total * per_min:7.1f} RPCs/min in all, {servers * per_min:7.1f} by the "
-        f"servers' users ({servers * per_min / len(names):5.1f} per server); {sum(messages)} updates received",
+        f"{len(names):3} servers, site poll {site_poll}: {total * per_min:7.1f} RPCs/min in all, "
+        f"{servers * per_min:7.1f} by the servers' users ({servers * per_min / len(names):5.1f} per "
+        f"server), {root * per_min:6.1f} by root; {sum(messages)} updates received",
         flush=True,
+    )
+    types = {t: (types_after.get(t, 0) - types_before.get(t, 0)) * per_min for t in types_after}
+    print(
+        "      all users, by type: "
+        + ", ".join(f"{t} {n:.1f}" for t, n in sorted(types.items(), key=lambda x: -x[1]) if n)
     )
 
 
@@ -116,13 +153,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counts", default="1,5,20")
     parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--site-poll", choices=("on", "off"), default="off")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     names = [f"hubuser{i:02d}" for i in range(1, max(counts) + 1)]
     for name in names:
         ensure_user(name)
     for count in counts:
-        await measure(names[:count], args.seconds)
+        await measure(names[:count], args.seconds, args.site_poll)
     for name in names:
         with contextlib.suppress(OSError):  # stopped already
             api("DELETE", f"/users/{name}/server")

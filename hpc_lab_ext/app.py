@@ -206,7 +206,8 @@ class HPCLabApp(ExtensionApp):
             Path(self.cluster_dir).parent / "job-logs.json",
             follow_interval=self.log_follow_interval,
         )
-        self.history = HistoryManager(self.scheduler, self.poller, self.user, self._own_record())
+        # Through the site poll, when there is one, the record learns of ended jobs from it too.
+        self.history = HistoryManager(self.poller.backend, self.poller, self.user, self._own_record())
         self.resubmitter = Resubmitter(self.scheduler, self.poller, self.user)
         self.clusters = self._cluster_manager()
         if self.clusters is not None:

@@ -21,6 +21,7 @@ from hpc_lab_ext.app import unix_user
 from hpc_lab_ext.models import Job
 from hpc_lab_ext.scheduler.slurm import SlurmBackend
 from hpc_lab_ext.site_poll.client import SitePollBackend, SitePollPoller
+from hpc_lab_ext.site_poll.ended import SiteSlurmBackend
 
 TOKEN = "server-token-of-this-user"
 
@@ -31,10 +32,15 @@ class CountedSlurm(SlurmBackend):
     def __init__(self) -> None:
         super().__init__()
         self.job_reads = 0
+        self.ended_reads = 0
 
     async def list_jobs(self) -> list[Job]:
         self.job_reads += 1
         return await super().list_jobs()
+
+    async def recently_ended(self, user: str) -> list[str]:
+        self.ended_reads += 1
+        return await super().recently_ended(user)
 
 
 def server_poller(url: str, fallback: Any, token: str = TOKEN, **kwargs: Any) -> SitePollPoller:
@@ -52,7 +58,7 @@ def held() -> Iterator[str]:
 
 @pytest.mark.slurm
 async def test_snapshot_comes_from_the_service(held: str) -> None:
-    service = Service(SlurmBackend(), {TOKEN: unix_user()})
+    service = Service(SiteSlurmBackend(), {TOKEN: unix_user()})
     service.start()
     fallback = CountedSlurm()
     poller = server_poller(service.url, fallback)
@@ -73,8 +79,36 @@ async def test_snapshot_comes_from_the_service(held: str) -> None:
 
 
 @pytest.mark.slurm
+async def test_ended_jobs_come_from_the_service_too(held: str) -> None:
+    service = Service(SiteSlurmBackend(), {TOKEN: unix_user()})
+    service.start()
+    fallback = CountedSlurm()
+    poller = server_poller(service.url, fallback)
+    quick = submit(["-p", "debug", "-J", "site-poll-quick"], script="true")
+    try:
+        # The queue the service serves is the one plain squeue lists (its -t all read split).
+        await poller.first_snapshot(timeout=20)
+        deadline = time.monotonic() + 20
+        while quick not in await fallback.recently_ended(unix_user()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+        reads = fallback.ended_reads
+        await service.poller.refresh(timeout=20)
+        snap = await poller.refresh(timeout=20)
+        assert quick in await poller.backend.recently_ended(unix_user())
+        assert fallback.ended_reads == reads  # not asked of Slurm by the server
+        assert quick not in [j.id for j in snap.jobs]
+        plain = await SlurmBackend().list_jobs()
+        assert {j.id for j in snap.jobs} == {j.id for j in plain}
+        assert await poller.backend.recently_ended("nobody") == []
+    finally:
+        cancel([quick])
+        await poller.stop()
+        await service.close()
+
+
+@pytest.mark.slurm
 async def test_service_down_then_back(held: str) -> None:
-    service = Service(SlurmBackend(), {TOKEN: unix_user()})
+    service = Service(SiteSlurmBackend(), {TOKEN: unix_user()})
     service.start()
     fallback = CountedSlurm()
     poller = server_poller(service.url, fallback)
@@ -101,7 +135,7 @@ async def test_service_down_then_back(held: str) -> None:
 
 @pytest.mark.slurm
 async def test_token_the_service_refuses_means_own_poll(held: str) -> None:
-    service = Service(SlurmBackend(), {TOKEN: unix_user()})
+    service = Service(SiteSlurmBackend(), {TOKEN: unix_user()})
     service.start()
     fallback = CountedSlurm()
     poller = server_poller(service.url, fallback, token="not-a-hub-token")
@@ -117,7 +151,7 @@ async def test_token_the_service_refuses_means_own_poll(held: str) -> None:
 @pytest.mark.slurm
 async def test_action_then_urgent_refresh_through_the_service(held: str) -> None:
     # The service's own polls are far apart: only the urgent one can show the cancel at once.
-    service = Service(SlurmBackend(), {TOKEN: unix_user()}, interval=120, min_interval=60)
+    service = Service(SiteSlurmBackend(), {TOKEN: unix_user()}, interval=120, min_interval=60)
     service.start()
     fallback = CountedSlurm()
     poller = server_poller(service.url, fallback)

@@ -16,6 +16,7 @@ from site_service import Service
 
 from hpc_lab_ext.scheduler.slurm import SlurmBackend
 from hpc_lab_ext.site_poll.client import SitePollBackend
+from hpc_lab_ext.site_poll.ended import SiteSlurmBackend
 
 pytestmark = pytest.mark.slurm
 
@@ -84,7 +85,7 @@ async def served(service: Service, token: str) -> tuple[set[str], int]:
 
 async def each_sees_what_squeue_shows_them(expect_private: bool) -> None:
     jobs = {user: submit(["-H", "-p", "batch", "-J", "privacy"], user=user) for user in ("alice", "bob")}
-    service = Service(SlurmBackend(), TOKENS)
+    service = Service(SiteSlurmBackend(), TOKENS)
     service.start()
     try:
         for token, user in TOKENS.items():

@@ -12,8 +12,8 @@ from sandbox import cancel, require_slurm, submit
 from site_service import Service
 
 from hpc_lab_ext.app import unix_user
-from hpc_lab_ext.scheduler.slurm import SlurmBackend
 from hpc_lab_ext.site_poll.client import SitePollPoller
+from hpc_lab_ext.site_poll.ended import SiteSlurmBackend
 
 pytestmark = pytest.mark.slurm
 TOKEN = "this-servers-hub-token"
@@ -22,7 +22,7 @@ TOKEN = "this-servers-hub-token"
 @pytest.fixture
 def service(jp_asyncio_loop: Any) -> Iterator[Service]:
     require_slurm()
-    running = Service(SlurmBackend(), {TOKEN: unix_user()})
+    running = Service(SiteSlurmBackend(), {TOKEN: unix_user()})
     running.start()
     yield running
     jp_asyncio_loop.run_until_complete(running.close())

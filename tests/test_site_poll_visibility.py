@@ -9,10 +9,12 @@ import pytest
 
 from hpc_lab_ext.models import Job, Node, Partition, Snapshot
 from hpc_lab_ext.site_poll import payload
+from hpc_lab_ext.site_poll.ended import split_ended
 from hpc_lab_ext.site_poll.visibility import (
     SitePolicy,
     parse_operators,
     parse_private_data,
+    visible_ended,
     visible_snapshot,
 )
 
@@ -99,8 +101,8 @@ def test_private_nodes_hides_nodes_and_private_partitions_is_not_served_to_plain
 
 
 def test_policy_before_slurm_was_read_hides_others_jobs() -> None:
-    from hpc_lab_ext.site_poll.policy import PolicyReader
     from hpc_lab_ext.scheduler.local import LocalBackend
+    from hpc_lab_ext.site_poll.policy import PolicyReader
 
     unread = PolicyReader(LocalBackend()).policy
     assert ids(visible_snapshot(SNAPSHOT, "alice", unread)) == ["1", "4"]
@@ -116,16 +118,39 @@ def test_parse_private_data(text: str, words: set[str]) -> None:
 
 
 def test_payload_round_trip_and_unchanged_answers() -> None:
-    body = json.loads(payload.encode("run1", SNAPSHOT, None))
+    ended = (("9", "alice"), ("10_3", "bob"))
+    body = json.loads(payload.encode("run1", SNAPSHOT, ended, None))
     data = payload.decode(body, None)
+    assert data.ended == ended
     assert (data.jobs, data.nodes, data.partitions) == (SNAPSHOT.jobs, SNAPSHOT.nodes, SNAPSHOT.partitions)
     assert data.jobs[3].name == "x\x1fy|z"
-    assert (data.tag, data.updated_at, data.stale) == ("run1-7", SNAPSHOT.updated_at, False)
+    assert (data.tag, data.updated_at, data.stale) == (
+        payload.tag("run1", SNAPSHOT, ended),
+        SNAPSHOT.updated_at,
+        False,
+    )
+    assert data.tag != payload.tag("run1", SNAPSHOT, ended[:1])  # a job that ended is a change
     # A later poll that saw nothing new: same version, newer time; the records are the held ones.
     later = replace(SNAPSHOT, updated_at=SNAPSHOT.updated_at + 15)
-    again = payload.decode(json.loads(payload.json_text(payload.freshness("run1", later, None))), data)
-    assert again.jobs is data.jobs and again.updated_at == later.updated_at and not again.stale
+    again = payload.decode(json.loads(payload.json_text(payload.freshness("run1", later, ended, None))), data)
+    assert again.jobs is data.jobs and again.ended == ended
+    assert again.updated_at == later.updated_at and not again.stale
     with pytest.raises(ValueError, match="does not hold"):
-        payload.decode(json.loads(payload.json_text(payload.freshness("run2", SNAPSHOT, None))), data)
+        payload.decode(json.loads(payload.json_text(payload.freshness("run2", SNAPSHOT, ended, None))), data)
     with pytest.raises(ValueError, match="format"):
         payload.decode({**body, "format": 99}, None)
+
+
+def test_ended_jobs_are_split_from_the_queue_and_private_like_it() -> None:
+    listed = [
+        *SNAPSHOT.jobs,
+        replace(JOB, id="5", state="COMPLETED"),
+        replace(JOB, id="6", user="bob", state="TIMEOUT"),
+    ]
+    queue, ended = split_ended(listed)
+    assert queue == list(SNAPSHOT.jobs)  # what squeue without -t lists
+    assert ended == (("5", "alice"), ("6", "bob"))
+    private = SitePolicy(private=frozenset({"jobs"}))
+    assert visible_ended(ended, "alice", private) == (("5", "alice"),)
+    assert visible_ended(ended, "root", private) == ended
+    assert visible_ended(ended, "alice", SitePolicy()) == ended

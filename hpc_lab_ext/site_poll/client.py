@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
@@ -174,6 +175,23 @@ class SitePollBackend(SchedulerBackend):
             return await self.fallback.estimated_starts()
         # The service's jobs carry their expected starts already.
         return {j.id: j.start_time for j in data.jobs if j.state == "PENDING" and j.start_time}
+
+    async def recently_ended(self, user: str) -> list[str]:
+        """The user's jobs Slurm lists as ended (history/manager.py's sweep), from the service's
+        last answer when it reads them, else asked of Slurm."""
+        data = self._data
+        if self.using_service and data is not None and data.ended is not None:
+            return [job_id for job_id, owner in data.ended if owner == user]
+        ask = getattr(self.fallback, "recently_ended", None)
+        if ask is None:
+            return []
+        return list(await ask(user))
+
+    def __getattr__(self, name: str) -> Any:
+        # What else managers ask a backend for (show_job, job_output, ended_jobs, ...) is Slurm's.
+        if name.startswith("__") or name == "fallback":
+            raise AttributeError(name)
+        return getattr(self.fallback, name)
 
     async def job_action(self, job_id: str, action: str) -> None:
         # Actions are the person's own, with their own Slurm credentials.

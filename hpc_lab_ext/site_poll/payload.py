@@ -19,16 +19,22 @@ from ..wire import job_columns, jobs_from_columns
 FORMAT = 1
 
 
-def tag(instance: str, snapshot: Snapshot) -> str:
-    """Names one content of the service's snapshot: its version, and which run of the service
-    (versions start again at 0 when it restarts)."""
-    return f"{instance}-{snapshot.version}"
+#: (job id, user) of the ended jobs Slurm still lists; None where the service does not read them
+Ended = tuple[tuple[str, str], ...] | None
 
 
-def freshness(instance: str, snapshot: Snapshot, unreachable_since: float | None) -> dict[str, Any]:
+def tag(instance: str, snapshot: Snapshot, ended: Ended) -> str:
+    """Names one content of the service's answer: its snapshot's version, its ended jobs, and
+    which run of the service (versions start again at 0 when it restarts)."""
+    return f"{instance}-{snapshot.version}-{hash(ended) & 0xFFFFFFFF:x}"
+
+
+def freshness(
+    instance: str, snapshot: Snapshot, ended: Ended, unreachable_since: float | None
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "tag": tag(instance, snapshot),
+        "tag": tag(instance, snapshot, ended),
         "updated_at": snapshot.updated_at,
         "stale": snapshot.stale,
         "error": snapshot.error,
@@ -40,9 +46,11 @@ def json_text(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-def encode(instance: str, snapshot: Snapshot, unreachable_since: float | None) -> str:
+def encode(instance: str, snapshot: Snapshot, ended: Ended, unreachable_since: float | None) -> str:
     """The whole answer for one view of a snapshot, as JSON text."""
-    body = freshness(instance, snapshot, unreachable_since)
+    body = freshness(instance, snapshot, ended, unreachable_since)
+    if ended is not None:
+        body["ended"] = [list(pair) for pair in ended]
     body["jobs"] = job_columns(snapshot.jobs)
     body["nodes"] = [node.to_json() for node in snapshot.nodes]
     body["partitions"] = [partition.to_json() for partition in snapshot.partitions]
@@ -60,6 +68,7 @@ class SiteData:
     jobs: tuple[Job, ...]
     nodes: tuple[Node, ...]
     partitions: tuple[Partition, ...]
+    ended: Ended = None
 
 
 def decode(body: dict[str, Any], previous: SiteData | None) -> SiteData:
@@ -76,10 +85,14 @@ def decode(body: dict[str, Any], previous: SiteData | None) -> SiteData:
             if previous is None or previous.tag != tag_:
                 raise ValueError("site poll answered 'unchanged' for data this server does not hold")
             jobs, nodes, partitions = previous.jobs, previous.nodes, previous.partitions
+            ended = previous.ended
         else:
             jobs = tuple(Job(**record) for record in jobs_from_columns(body["jobs"]))
             nodes = tuple(Node(**{**n, "partitions": tuple(n["partitions"])}) for n in body["nodes"])
             partitions = tuple(Partition(**{**p, "nodes": tuple(p["nodes"])}) for p in body["partitions"])
-    except (KeyError, TypeError) as e:
+            listed = body.get("ended")
+            ended = None if listed is None else tuple((str(i), str(u)) for i, u in listed)
+    except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"site poll answer does not hold the expected fields: {e}") from e
-    return SiteData(tag_, updated_at, stale, None if error is None else str(error), jobs, nodes, partitions)
+    error = None if error is None else str(error)
+    return SiteData(tag_, updated_at, stale, error, jobs, nodes, partitions, ended)

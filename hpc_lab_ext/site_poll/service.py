@@ -26,10 +26,12 @@ from tornado.httpserver import HTTPServer
 from ..errors import HPCLabError
 from ..poller import Poller
 from ..scheduler import BACKEND_NAMES, select_backend
+from ..scheduler.slurm import SlurmBackend
 from ..wire import MadeOnce
 from . import payload
+from .ended import SiteSlurmBackend
 from .policy import PolicyReader
-from .visibility import visible_snapshot
+from .visibility import Ended, visible_ended, visible_snapshot
 
 log = logging.getLogger("hpc_lab_ext.site_poll")
 
@@ -70,13 +72,16 @@ class SitePoll:
             return None
         snapshot = await self.poller.first_snapshot()
         since_down = self.poller.unreachable_since
-        if since == payload.tag(self.instance, snapshot):
-            return payload.json_text(payload.freshness(self.instance, snapshot, since_down))
-        view = policy.view_key(user)
+        everybody_ended: Ended | None = getattr(self.poller.backend, "ended", None)
+        ended = None if everybody_ended is None else visible_ended(everybody_ended, user, policy)
+        if since == payload.tag(self.instance, snapshot, ended):
+            return payload.json_text(payload.freshness(self.instance, snapshot, ended, since_down))
         return await self.bodies.get(
-            view,
-            (snapshot.version, snapshot.stale, snapshot.updated_at, since_down, policy),
-            lambda: payload.encode(self.instance, visible_snapshot(snapshot, user, policy), since_down),
+            policy.view_key(user),
+            (snapshot.version, snapshot.stale, snapshot.updated_at, since_down, policy, ended),
+            lambda: payload.encode(
+                self.instance, visible_snapshot(snapshot, user, policy), ended, since_down
+            ),
         )
 
 
@@ -178,6 +183,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     backend = select_backend(args.backend, command_timeout=args.command_timeout)
+    if type(backend) is SlurmBackend:  # read ended jobs with the queue (ended.py)
+        backend = SiteSlurmBackend(command_timeout=args.command_timeout)
     poller = Poller(
         backend,
         interval=args.poll_interval,

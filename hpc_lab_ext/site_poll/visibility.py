@@ -63,6 +63,16 @@ def parse_operators(config: Mapping[str, str], admin_levels: str = "") -> frozen
     return frozenset(found)
 
 
+Ended = tuple[tuple[str, str], ...]  # (job id, user) of jobs Slurm lists as ended
+
+
+def visible_ended(ended: Ended, user: str, policy: SitePolicy) -> Ended:
+    """The ended jobs Slurm still lists that `user` may see listed."""
+    if not policy.private_jobs or policy.sees_all(user):
+        return ended
+    return tuple(pair for pair in ended if pair[1] == user)
+
+
 def visible_snapshot(snapshot: Snapshot, user: str, policy: SitePolicy) -> Snapshot:
     """The snapshot as `user` may see it: every job, or only theirs under PrivateData=jobs."""
     if policy.view_key(user) == "*":
