@@ -122,6 +122,29 @@ describe('QueueTable virtual list', () => {
     );
   });
 
+  it('renders the rows coming into view on a scroll, not the header again', () => {
+    const asked: string[] = [];
+    const trans = (text: string) => {
+      asked.push(text);
+      return text;
+    };
+    render({ jobs, trans });
+    expect(asked).toContain('Sort by this column');
+    const scroller = container.querySelector<HTMLElement>(
+      '.jp-HpcQueue-scroll'
+    )!;
+    for (const to of [100, 2000, 7000]) {
+      asked.length = 0;
+      React.act(() => {
+        scroller.scrollTop = HEADER_HEIGHT + to * ROW_HEIGHT;
+        scroller.dispatchEvent(new Event('scroll'));
+      });
+      expect(rows().map(r => Number(r.dataset.index))).toContain(to);
+      expect(asked).not.toContain('Sort by this column');
+      expect(asked).not.toContain('Actions');
+    }
+  });
+
   it('keeps one row in the tab order and moves it with the arrow keys', () => {
     render({ jobs });
     const tabbable = () => rows().filter(r => r.tabIndex === 0);

@@ -329,6 +329,45 @@ function SortHeader(props: {
   );
 }
 
+/** The header row of sortable columns (visually hidden in compact rows). */
+function QueueHeaderView(props: {
+  compact: boolean;
+  height: number;
+  sort: IQueueSort | null;
+  onSort?: (key: SortKey) => void;
+  trans: Trans;
+}): JSX.Element {
+  const { compact, height, sort, onSort, trans } = props;
+  return (
+    <div
+      role="row"
+      aria-rowindex={1}
+      className={`jp-HpcQueue-header jp-HpcQueue-cols${compact ? ' jp-HpcQueue-srOnly' : ''}`}
+      style={{ height: height || undefined }}
+    >
+      {COLUMNS.map(column => (
+        <SortHeader
+          key={column.key}
+          column={column}
+          sort={sort}
+          onSort={onSort}
+          trans={trans}
+        />
+      ))}
+      <div role="columnheader" className="jp-HpcQueue-cell jp-HpcQueue-actions">
+        <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The header is not rendered again while the rows scroll: scrolling re-renders the table every
+ * frame, and 12 header cells with their translated labels were most of what a frame allocated
+ * besides the rows coming into view.
+ */
+const QueueHeader = React.memo(QueueHeaderView);
+
 /**
  * The queue as a virtual grid: a sticky header of sortable columns and fixed-height rows, of
  * which only those in view (plus a few) are in the DOM. One row at a time is in the tab order;
@@ -469,28 +508,13 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
         aria-rowcount={jobs.length + 1}
         aria-colcount={compact ? 2 : COLUMNS.length + 1}
       >
-        <div
-          role="row"
-          aria-rowindex={1}
-          className={`jp-HpcQueue-header jp-HpcQueue-cols${compact ? ' jp-HpcQueue-srOnly' : ''}`}
-          style={{ height: headerHeight || undefined }}
-        >
-          {COLUMNS.map(column => (
-            <SortHeader
-              key={column.key}
-              column={column}
-              sort={sort}
-              onSort={onSort}
-              trans={trans}
-            />
-          ))}
-          <div
-            role="columnheader"
-            className="jp-HpcQueue-cell jp-HpcQueue-actions"
-          >
-            <span className="jp-HpcQueue-srOnly">{trans('Actions')}</span>
-          </div>
-        </div>
+        <QueueHeader
+          compact={compact}
+          height={headerHeight}
+          sort={sort}
+          onSort={onSort}
+          trans={trans}
+        />
         <div
           role="rowgroup"
           className="jp-HpcQueue-body"
