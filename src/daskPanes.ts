@@ -13,6 +13,7 @@ import type { Widget } from '@lumino/widgets';
 
 import { ICluster } from './api';
 import { IHpcModel } from './tokens';
+import { Trans } from './trans';
 
 /** dask-labextension's command ids and names (7.x). */
 export const DaskIDs = {
@@ -78,7 +79,8 @@ const ENDED = new Set(['closing', 'closed', 'failed']);
 export class DashboardPanes {
   constructor(
     private readonly _app: JupyterFrontEnd,
-    private readonly _model: IHpcModel
+    private readonly _model: IHpcModel,
+    private readonly _trans: Trans
   ) {
     _model.changed.connect(this._onModelChanged, this);
   }
@@ -102,7 +104,7 @@ export class DashboardPanes {
   /** One pane of the cluster's dashboard (`route`, by default the task stream). */
   async open(cluster: ICluster, route = DEFAULT_PANE): Promise<void> {
     if (!cluster.dashboard_path) {
-      throw new Error('this cluster has no dashboard');
+      throw new Error(this._trans('this cluster has no dashboard'));
     }
     const wanted =
       DASHBOARD_PANES.find(p => p.route === route) ??
@@ -117,7 +119,9 @@ export class DashboardPanes {
     if (listed === 'none') {
       // Dask lists its plots only when bokeh is installed where the scheduler runs
       throw new Error(
-        'its dashboard has no plots: install bokeh in the notebook’s environment (the scheduler runs its Python)'
+        this._trans(
+          'its dashboard has no plots: install bokeh in the notebook’s environment (the scheduler runs its Python)'
+        )
       );
     }
     const item = listed ?? {

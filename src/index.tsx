@@ -199,7 +199,7 @@ const plugin: JupyterFrontEndPlugin<IHpcModel> = {
       selectedJob: () => selectedJob,
       cancelling: (jobId, cancelling) => notifier.quiet(jobId, cancelling)
     });
-    const panes = new DashboardPanes(app, model);
+    const panes = new DashboardPanes(app, model, trans);
     let defaultPane = DEFAULT_PANE;
     addClusterCommands({
       app,

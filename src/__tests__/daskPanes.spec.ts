@@ -1,4 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 
 import { ICluster } from '../api';
@@ -9,7 +10,10 @@ import {
   HIDDEN_DASK_COMMANDS,
   hideDaskLabextensionUi
 } from '../daskPanes';
+import { bundleTrans } from '../trans';
 import { baseCluster } from './clusters';
+
+const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 
 /** What DashboardPanes uses of the model: its clusters and their changes. */
 class FakeModel {
@@ -66,7 +70,7 @@ describe('DashboardPanes', () => {
     const main: any[] = [];
     const { app, executed } = fakeApp(main);
     const model = new FakeModel();
-    const panes = new DashboardPanes(app, model as any);
+    const panes = new DashboardPanes(app, model as any, trans);
     await panes.open(running);
     expect(executed.map(([id]) => id)).toEqual([
       DaskIDs.populateUrl,
@@ -89,7 +93,7 @@ describe('DashboardPanes', () => {
     const main: any[] = [];
     const { app } = fakeApp(main);
     const model = new FakeModel();
-    const panes = new DashboardPanes(app, model as any);
+    const panes = new DashboardPanes(app, model as any, trans);
     model.set([running]);
     await panes.open(running);
     model.set([{ ...running, status: 'running' }]);
@@ -103,7 +107,7 @@ describe('DashboardPanes', () => {
     const main = [pane('http://localhost/dask/dashboard/k1/')];
     const { app } = fakeApp(main);
     const model = new FakeModel();
-    new DashboardPanes(app, model as any);
+    new DashboardPanes(app, model as any, trans);
     model.set([running]);
     expect(main[0].closed).toBe(0);
     model.set([{ ...running, status: 'closing' }]);
@@ -114,7 +118,7 @@ describe('DashboardPanes', () => {
     const main: any[] = [];
     const { app } = fakeApp(main);
     const model = new FakeModel();
-    const panes = new DashboardPanes(app, model as any);
+    const panes = new DashboardPanes(app, model as any, trans);
     const other = {
       ...running,
       id: 'c2',
@@ -140,7 +144,7 @@ describe('DashboardPanes and the dashboard’s own list of plots', () => {
     answer({ 'Individual Task Stream': '/individual-task-stream/' });
     const main: any[] = [];
     const { app, executed } = fakeApp(main);
-    await new DashboardPanes(app, new FakeModel() as any).open(running);
+    await new DashboardPanes(app, new FakeModel() as any, trans).open(running);
     expect(executed[1][1].item).toEqual({
       route: '/individual-task-stream/',
       label: 'Task Stream',
@@ -152,8 +156,23 @@ describe('DashboardPanes and the dashboard’s own list of plots', () => {
     answer({});
     const main: any[] = [];
     const { app, executed } = fakeApp(main);
-    const panes = new DashboardPanes(app, new FakeModel() as any);
-    await expect(panes.open(running)).rejects.toThrow('install bokeh');
+    // in the person's language: a language pack's bundle with this text translated
+    const german = nullTranslator.load('hpc_lab_ext');
+    const bundle = {
+      ...german,
+      __: (text: string, ...args: any[]) =>
+        text.startsWith('its dashboard has no plots')
+          ? 'sein Dashboard zeigt keine Grafiken: bokeh installieren'
+          : german.__(text, ...args)
+    } as TranslationBundle;
+    const panes = new DashboardPanes(
+      app,
+      new FakeModel() as any,
+      bundleTrans(bundle)
+    );
+    await expect(panes.open(running)).rejects.toThrow(
+      'sein Dashboard zeigt keine Grafiken: bokeh installieren'
+    );
     expect(executed.map(([id]) => id)).not.toContain(DaskIDs.launchPane);
     expect(main).toHaveLength(0);
   });
