@@ -8,6 +8,7 @@ import {
   startsAt
 } from './format';
 import { PatienceLine } from './PatienceLine';
+import { requestJobLog } from '../logs/events';
 import { Trans } from '../trans';
 
 export interface IClusterCallbacks {
@@ -134,7 +135,22 @@ function WorkerRows(props: {
               data-job-id={w.job_id ?? ''}
               data-worker={w.worker_name ?? ''}
             >
-              <td>{w.job_id ?? '—'}</td>
+              <td>
+                {w.job_id ? (
+                  <button
+                    className="jp-HpcCluster-log"
+                    title={trans('Open the log of worker job %1', w.job_id)}
+                    aria-label={trans('Log of job %1', w.job_id)}
+                    onClick={e =>
+                      requestJobLog(e.currentTarget, { jobId: w.job_id! })
+                    }
+                  >
+                    {w.job_id}
+                  </button>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td>{w.state}</td>
               <td title={w.reason}>{where}</td>
               <td>{timeLeft(w)}</td>

@@ -1,0 +1,79 @@
+import { nullTranslator } from '@jupyterlab/translation';
+import * as React from 'react';
+import { Root, createRoot } from 'react-dom/client';
+
+import { ICluster, IClusterWorker } from '../api';
+import { ClusterCard } from '../components/ClusterCard';
+import { OPEN_JOB_LOG_EVENT } from '../logs/events';
+import { bundleTrans } from '../trans';
+import { baseCluster } from './clusters';
+
+const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
+
+let container: HTMLDivElement;
+let root: Root;
+beforeEach(() => {
+  container = document.createElement('div');
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+afterEach(() => {
+  React.act(() => root.unmount());
+  container.remove();
+});
+
+const running: IClusterWorker = {
+  job_id: '41',
+  state: 'RUNNING',
+  reason: 'None',
+  start_time: null,
+  node: 'node2',
+  elapsed_s: 30,
+  time_limit_s: 600,
+  worker_name: 'hpc-lab-w41',
+  worker_address: 'tcp://127.0.0.1:40001',
+  memory_bytes: null,
+  tasks: null
+};
+
+describe("a Dask card's worker jobs", () => {
+  it("open a worker job's log from its id", () => {
+    const cluster: ICluster = {
+      ...baseCluster,
+      workers: [running, { ...running, job_id: null, worker_name: 'gone' }]
+    };
+    React.act(() =>
+      root.render(
+        <ClusterCard
+          cluster={cluster}
+          current={false}
+          now={Date.now()}
+          trans={trans}
+          onScale={() => undefined}
+          onAdapt={() => undefined}
+          onConnect={() => undefined}
+          onDashboard={() => undefined}
+          onShutdown={() => undefined}
+        />
+      )
+    );
+    const expand = container.querySelector(
+      '.jp-HpcCluster-expand'
+    ) as HTMLButtonElement;
+    React.act(() => expand.click());
+
+    const links = container.querySelectorAll<HTMLButtonElement>(
+      '.jp-HpcCluster-workers .jp-HpcCluster-log'
+    );
+    // one per worker with a job; a worker whose job is not known has none
+    expect(Array.from(links).map(b => b.textContent)).toEqual(['41']);
+    expect(links[0].getAttribute('aria-label')).toBe('Log of job 41');
+
+    const seen: unknown[] = [];
+    const listener = (e: Event) => seen.push((e as CustomEvent).detail);
+    document.addEventListener(OPEN_JOB_LOG_EVENT, listener);
+    React.act(() => links[0].click());
+    document.removeEventListener(OPEN_JOB_LOG_EVENT, listener);
+    expect(seen).toEqual([{ jobId: '41' }]);
+  });
+});
