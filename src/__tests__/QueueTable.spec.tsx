@@ -145,6 +145,49 @@ describe('QueueTable virtual list', () => {
     }
   });
 
+  it('recycles the elements of rows scrolled out for the rows scrolled in', () => {
+    render({ jobs });
+    const scroller = container.querySelector<HTMLElement>(
+      '.jp-HpcQueue-scroll'
+    )!;
+    const scrollTo = (index: number) =>
+      React.act(() => {
+        scroller.scrollTop = HEADER_HEIGHT + index * ROW_HEIGHT;
+        scroller.dispatchEvent(new Event('scroll'));
+      });
+    scrollTo(100); // past the top, where the window is not yet its full size
+    const before = new Set(rows());
+    scrollTo(120); // 20 rows on: fewer than the window holds
+    const after = rows();
+    expect(after.map(r => r.dataset.index)).toContain('140');
+    expect(after.map(r => r.dataset.index)).not.toContain('92');
+    expect(after.filter(r => !before.has(r))).toEqual([]);
+    // a recycled element shows its new job whole
+    const recycled = row('141');
+    expect(recycled.dataset.index).toBe('140');
+    expect(recycled.style.transform).toBe(`translateY(${140 * ROW_HEIGHT}px)`);
+    expect(recycled.textContent).toContain('job 141');
+  });
+
+  it('keeps the focus with the job clicked, not with a recycled element', () => {
+    render({ jobs });
+    const scroller = container.querySelector<HTMLElement>(
+      '.jp-HpcQueue-scroll'
+    )!;
+    React.act(() => {
+      row('4').dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    });
+    expect(document.activeElement).toBe(row('4'));
+    expect(row('4').tabIndex).toBe(0);
+    React.act(() => {
+      scroller.scrollTop = HEADER_HEIGHT + 3000 * ROW_HEIGHT;
+      scroller.dispatchEvent(new Event('scroll'));
+    });
+    // the focused job left the window: no other job's row took its focus
+    const focused = document.activeElement as HTMLElement | null;
+    expect(String(focused?.dataset?.jobId)).not.toMatch(/^3\d{3}$/);
+  });
+
   it('keeps one row in the tab order and moves it with the arrow keys', () => {
     render({ jobs });
     const tabbable = () => rows().filter(r => r.tabIndex === 0);

@@ -425,6 +425,22 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   React.useLayoutEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
   const [active, setActive] = React.useState(0);
   const focusRequest = React.useRef<number | null>(null);
+  // The active row is keyed by its job, so it is a new element when it becomes active: a row
+  // focused by a click is focused again once it is (see the effect below).
+  const onFocusRow = React.useCallback((index: number) => {
+    setActive(current => {
+      if (current !== index) {
+        focusRequest.current = index;
+      }
+      return index;
+    });
+  }, []);
+  // Rows are recycled: each has a slot in the window (its index modulo the most rows the window
+  // has held), so a row scrolled into view takes the elements of one scrolled out and only
+  // its text and attributes change. Creating and dropping ~14 rows of elements a frame, as
+  // keying by job did, was most of what a scroll frame allocated (and what the garbage
+  // collector then stopped frames for).
+  const slots = React.useRef(1);
 
   // Callbacks read the latest props through a ref, so rows keep equal props and skip renders.
   const latest = React.useRef({ jobs, onOpen });
@@ -491,6 +507,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   });
 
   const items = virtualizer.getVirtualItems();
+  slots.current = Math.max(slots.current, items.length);
   const current = Math.min(active, jobs.length - 1);
   // The active row may be scrolled out of the DOM; then the first rendered row takes the tab stop.
   const tabbable = items.some(item => item.index === current)
@@ -524,7 +541,11 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
             const job = jobs[item.index];
             return (
               <QueueRow
-                key={job.id}
+                key={
+                  item.index === current
+                    ? `job:${job.id}`
+                    : `slot:${item.index % slots.current}`
+                }
                 job={job}
                 index={item.index}
                 top={item.start - headerHeight}
@@ -539,7 +560,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
                 tabbable={item.index === tabbable}
                 onOpen={open}
                 onKey={onKey}
-                onFocusRow={setActive}
+                onFocusRow={onFocusRow}
               />
             );
           })}
