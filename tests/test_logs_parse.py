@@ -82,7 +82,9 @@ def test_other_user_and_dev_null() -> None:
         ("%A_%3a", "40_003"),
         ("%x-%u-%N", "a b-alice-node7"),
         ("100%%-%b", "100%-3"),
-        ("%J %s %t %n", "42.batch batch 0 0"),
+        # the batch step's %J is the job id alone: dask-jobqueue's "name-%J.out" is "name-42.out"
+        ("%J %s %t %n", "42 batch 0 0"),
+        ("w-%6J.out", "w-000042.out"),
         ("raw\\%j", "raw%j"),  # a backslash turns substitution off
         ("%q%j", "%q42"),  # unknown codes stay
     ],

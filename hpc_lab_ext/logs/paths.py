@@ -122,7 +122,8 @@ def expand_pattern(pattern: str, fields: dict[str, str], node: str) -> str:
         "A": array_job if array_job not in _NONE else job_id,
         "a": task,
         "b": str(int(task) % 10),
-        "J": f"{job_id}.batch",
+        # jobid.stepid, but the batch step's files are named for the job alone (slurmstepd)
+        "J": job_id,
         "j": job_id,
         "N": node,
         "n": "0",

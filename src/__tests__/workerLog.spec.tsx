@@ -74,6 +74,7 @@ describe("a Dask card's worker jobs", () => {
     document.addEventListener(OPEN_JOB_LOG_EVENT, listener);
     React.act(() => links[0].click());
     document.removeEventListener(OPEN_JOB_LOG_EVENT, listener);
-    expect(seen).toEqual([{ jobId: '41' }]);
+    // where Dask writes its log
+    expect(seen).toEqual([{ jobId: '41', stream: 'stderr' }]);
   });
 });

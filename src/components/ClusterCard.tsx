@@ -142,7 +142,11 @@ function WorkerRows(props: {
                     title={trans('Open the log of worker job %1', w.job_id)}
                     aria-label={trans('Log of job %1', w.job_id)}
                     onClick={e =>
-                      requestJobLog(e.currentTarget, { jobId: w.job_id! })
+                      // Dask writes its log to standard error
+                      requestJobLog(e.currentTarget, {
+                        jobId: w.job_id!,
+                        stream: 'stderr'
+                      })
                     }
                   >
                     {w.job_id}

@@ -111,6 +111,29 @@ test.describe('HPC panel Dask clusters', () => {
     await expect(counts).toContainText('3 connected', { timeout: 120_000 });
     expect(workerJobs()).toHaveLength(3);
 
+    // A worker job's id, in the card's list of worker jobs (open since above), opens that
+    // worker's log.
+    const first = card
+      .locator('.jp-HpcCluster-workers .jp-HpcCluster-log')
+      .first();
+    const workerJob = (await first.textContent())!.trim();
+    await first.click();
+    const log = page.locator('.jp-HpcLogTab');
+    await expect(log).toBeVisible();
+    await expect(log.locator('.jp-HpcLog-line').first()).toBeVisible({
+      timeout: 30_000
+    });
+    // Dask's own log, on standard error
+    await expect(
+      log.getByRole('combobox', { name: 'Output stream' })
+    ).toHaveValue('stderr');
+    await expect(log).toContainText('distributed.worker', { timeout: 30_000 });
+    await expect(
+      page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: workerJob
+      })
+    ).toBeVisible();
+
     // Scale to 0 from the command palette (it asks how many), then shut down from the card.
     await page.notebook.activate('dask-flow.ipynb');
     await page.keyboard.press('Control+Shift+C');
