@@ -196,7 +196,7 @@ async def serve(args: argparse.Namespace) -> None:
     site = SitePoll(
         poller, PolicyReader(backend, every=args.policy_every), urgent_spacing=args.urgent_spacing
     )
-    url = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8049"))
+    url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
     server = HTTPServer(make_app(site, HubIdentity(), prefix), xheaders=True)
     server.listen(url.port or 80, url.hostname or "127.0.0.1")
@@ -209,5 +209,11 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if not os.environ.get("JUPYTERHUB_SERVICE_URL") or not os.environ.get("JUPYTERHUB_API_TOKEN"):
+        raise SystemExit(
+            "the site poll runs as a JupyterHub service, which the hub starts with its URL and token "
+            "(JUPYTERHUB_SERVICE_URL, JUPYTERHUB_API_TOKEN): see c.JupyterHub.services in the README"
+        )
     logging.basicConfig(level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
-    asyncio.run(serve(parse_args(argv)))
+    asyncio.run(serve(args))
