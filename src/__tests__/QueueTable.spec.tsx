@@ -188,6 +188,19 @@ describe('QueueTable virtual list', () => {
     expect(String(focused?.dataset?.jobId)).not.toMatch(/^3\d{3}$/);
   });
 
+  it('opens the job a first click lands on (its row stays the same element)', () => {
+    const opened: string[] = [];
+    render({ jobs, onOpen: job => opened.push(job.id) });
+    const target = row('4');
+    // what a mouse does: the button goes down (the row takes the focus), then up (a click)
+    React.act(() => {
+      target.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    });
+    expect(row('4')).toBe(target);
+    React.act(() => target.click());
+    expect(opened).toEqual(['4']);
+  });
+
   it('keeps one row in the tab order and moves it with the arrow keys', () => {
     render({ jobs });
     const tabbable = () => rows().filter(r => r.tabIndex === 0);

@@ -425,21 +425,13 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   React.useLayoutEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
   const [active, setActive] = React.useState(0);
   const focusRequest = React.useRef<number | null>(null);
-  // The active row is keyed by its job, so it is a new element when it becomes active: a row
-  // focused by a click is focused again once it is (see the effect below).
-  const onFocusRow = React.useCallback((index: number) => {
-    setActive(current => {
-      if (current !== index) {
-        focusRequest.current = index;
-      }
-      return index;
-    });
-  }, []);
   // Rows are recycled: each has a slot in the window (its index modulo the most rows the window
   // has held), so a row scrolled into view takes the elements of one scrolled out and only
   // its text and attributes change. Creating and dropping ~14 rows of elements a frame, as
   // keying by job did, was most of what a scroll frame allocated (and what the garbage
-  // collector then stopped frames for).
+  // collector then stopped frames for). Every row keeps its slot's key, the active one too:
+  // a row given a new key when a click focuses it is a new element before the mouse button
+  // is released, and the click, begun on the old one, never arrives.
   const slots = React.useRef(1);
 
   // Callbacks read the latest props through a ref, so rows keep equal props and skip renders.
@@ -506,6 +498,22 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     }
   });
 
+  // A focused row scrolled out of the window has had its element recycled for another job:
+  // the focus goes to the table itself, not to a job nobody chose.
+  React.useEffect(() => {
+    const focused = document.activeElement as HTMLElement | null;
+    const scroller = scrollRef.current;
+    if (
+      focusRequest.current === null &&
+      focused &&
+      scroller?.contains(focused) &&
+      focused.classList.contains('jp-HpcQueue-row') &&
+      focused.dataset.index !== String(active)
+    ) {
+      scroller.focus({ preventScroll: true });
+    }
+  });
+
   const items = virtualizer.getVirtualItems();
   slots.current = Math.max(slots.current, items.length);
   const current = Math.min(active, jobs.length - 1);
@@ -517,7 +525,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     onAction !== undefined && user !== null && job.user === user;
 
   return (
-    <div className="jp-HpcQueue-scroll" ref={scrollRef}>
+    <div className="jp-HpcQueue-scroll" ref={scrollRef} tabIndex={-1}>
       <div
         className={`jp-HpcQueue-table${compact ? ' jp-mod-compact' : ''}`}
         role="grid"
@@ -541,11 +549,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
             const job = jobs[item.index];
             return (
               <QueueRow
-                key={
-                  item.index === current
-                    ? `job:${job.id}`
-                    : `slot:${item.index % slots.current}`
-                }
+                key={item.index % slots.current}
                 job={job}
                 index={item.index}
                 top={item.start - headerHeight}
@@ -560,7 +564,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
                 tabbable={item.index === tabbable}
                 onOpen={open}
                 onKey={onKey}
-                onFocusRow={onFocusRow}
+                onFocusRow={setActive}
               />
             );
           })}
