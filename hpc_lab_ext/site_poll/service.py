@@ -178,6 +178,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--policy-every", type=float, default=300.0, help="seconds between reads of PrivateData"
     )
+    parser.add_argument(
+        "--job-socket",
+        default=None,
+        help="Unix socket answering job states (job_query.py; default "
+        "/run/hpc-lab-site-poll/<service name>.sock, '' for none)",
+    )
     return parser.parse_args(argv)
 
 
@@ -201,10 +207,16 @@ async def serve(args: argparse.Namespace) -> None:
     server = HTTPServer(make_app(site, HubIdentity(), prefix), xheaders=True)
     server.listen(url.port or 80, url.hostname or "127.0.0.1")
     log.info("site poll: %s backend, serving %s on %s", backend.name, prefix, url.geturl())
+    from .job_query import default_socket, listen
+
+    path = default_socket() if args.job_socket is None else args.job_socket
+    job_states = await listen(site, path) if path else None
     try:
         await asyncio.Event().wait()
     finally:
         server.stop()
+        if job_states is not None:
+            job_states.close()
         await poller.stop()
 
 
