@@ -10,6 +10,8 @@ are the service's), per minute, and the servers' users' RPCs by message type.
 --site-poll on starts the servers reading the hub's site poll service (scripts/sandbox-hub runs
 it unless HPC_HUB_SITE_POLL=off); off starts them with the option {"site_poll": "off"}, so they
 poll Slurm themselves. A running server started the other way is stopped and started again.
+Whether batchspawner's status check (squeue -j every 30 s per server) asks the service's job state
+socket instead is the hub's setting (HPC_HUB_SITE_QUERY=on for scripts/sandbox-hub), printed.
 
 Usage (as root, the hub started: `bash scripts/sandbox-hub start`, SLURM_CONF of its sandbox):
     .venv/bin/python benchmarks/hub_bench.py [--counts 1,5,20] [--seconds 120] [--site-poll on|off]
@@ -35,6 +37,11 @@ from tornado.websocket import websocket_connect
 HUB = os.environ.get("HPC_HUB_URL", "http://127.0.0.1:8010")
 INSTANCE = os.environ.get("HPC_SANDBOX_INSTANCE", "main")
 TOKEN = (Path(f"/var/lib/hpc-lab-hub-{INSTANCE}") / "bench_token").read_text().strip()
+
+
+def site_query() -> str:
+    config = Path(f"/var/lib/hpc-lab-hub-{INSTANCE}") / "jupyterhub_config.py"
+    return "on" if 'SITE_QUERY = "on" == "on"' in config.read_text() else "off"
 
 
 def api(method: str, path: str, body: object = None) -> object:
@@ -137,7 +144,8 @@ async def measure(names: list[str], seconds: float, site_poll: str) -> None:
     root = after.get("root", 0) - before.get("root", 0)
     per_min = 60 / seconds
     print(
-        f"{len(names):3} servers, site poll {site_poll}: {total * per_min:7.1f} RPCs/min in all, "
+        f"{len(names):3} servers, site poll {site_poll}, site query {site_query()}: "
+        f"{total * per_min:7.1f} RPCs/min in all, "
         f"{servers * per_min:7.1f} by the servers' users ({servers * per_min / len(names):5.1f} per "
         f"server), {root * per_min:6.1f} by root; {sum(messages)} updates received",
         flush=True,
