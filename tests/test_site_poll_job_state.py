@@ -186,6 +186,25 @@ async def test_a_name_sent_by_the_client_does_not_count(socket_dir: Path) -> Non
         server.close()
 
 
+async def test_a_routine_check_is_answered_from_the_snapshot_a_waiting_one_after_a_poll() -> None:
+    site = StubSite(StubPoller(JOBS), PRIVATE)
+    asked = job_query.Asked(waiting=5.0)
+    # batchspawner's check every 30 s: the snapshot as it is.
+    assert (await job_query.answer(site, "bob", "101", asked))["state"] == "RUNNING"  # type: ignore[arg-type]
+    assert site.urgent == []
+    # Asked again at once (its start or its end awaited): a new poll first.
+    assert (await job_query.answer(site, "bob", "101", asked))["state"] == "RUNNING"  # type: ignore[arg-type]
+    assert len(site.urgent) == 1
+    # Somebody else's first question about it is not a repeat: alice's is a poll because she may
+    # not see the job, as for a job that does not exist.
+    assert await job_query.answer(site, "alice", "101", asked) == {"found": False}  # type: ignore[arg-type]
+    assert await job_query.answer(site, "alice", "555", asked) == {"found": False}  # type: ignore[arg-type]
+    assert len(site.urgent) == 3
+    asked.last = {key: t - 10 for key, t in asked.last.items()}
+    await job_query.answer(site, "bob", "101", asked)  # type: ignore[arg-type]
+    assert len(site.urgent) == 3
+
+
 async def test_no_fresh_snapshot_sends_the_command_to_squeue() -> None:
     site = StubSite(StubPoller(JOBS), OPEN)
     site.poller.unreachable_since = time.time()

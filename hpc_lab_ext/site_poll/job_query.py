@@ -27,6 +27,7 @@ import pwd
 import re
 import socket
 import struct
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import HPCLabError
@@ -41,8 +42,9 @@ log = logging.getLogger("hpc_lab_ext.site_poll")
 
 SOCKET_DIR = "/run/hpc-lab-site-poll"
 JOB_ID = re.compile(r"^[0-9]{1,12}(?:_[0-9]{1,9})?$")
-#: states a job is in while its server starts: asked every 0.5 s then, answered from a new poll
-STARTING = frozenset({"PENDING", "CONFIGURING"})
+#: a job asked about again within this many seconds has somebody waiting on it: batchspawner
+#: asks every 0.5 s while its server starts and every 1 s after cancelling it, every 30 s otherwise
+WAITING = 5.0
 MAX_REQUEST = 64
 
 
@@ -80,20 +82,38 @@ def fresh(snapshot: Snapshot, site: SitePoll) -> bool:
     return not snapshot.stale and snapshot.error is None and site.poller.unreachable_since is None
 
 
-async def answer(site: SitePoll, user: str, job_id: str) -> dict[str, Any]:
+class Asked:
+    """When each (user, job) was last asked about, to tell a waiting caller from a routine check."""
+
+    def __init__(self, waiting: float = WAITING) -> None:
+        self.waiting = waiting
+        self.last: dict[tuple[str, str], float] = {}
+
+    def again(self, user: str, job_id: str) -> bool:
+        now = time.monotonic()
+        if len(self.last) > 10_000:
+            self.last = {k: t for k, t in self.last.items() if now - t < self.waiting}
+        before = self.last.get((user, job_id), float("-inf"))
+        self.last[(user, job_id)] = now
+        return now - before < self.waiting
+
+
+async def answer(site: SitePoll, user: str, job_id: str, asked: Asked | None = None) -> dict[str, Any]:
     """What `user` is told of job `job_id`.
 
-    A job they cannot see in the snapshot, or one still starting, is looked for again in a new
-    poll (urgent, so shared and spaced site-wide): its server may have just submitted it.
-    Forbidden and absent jobs take the same path, so neither the answer nor its time tells them
-    apart.
+    The snapshot is polled again first (urgently: shared with other callers, spaced site-wide)
+    when the job is not one the user can see in it (their server may have just submitted it) or
+    when they ask about it again within seconds (waiting for it to start, or to end after a
+    cancel); routine checks are answered from the snapshot as it is. Forbidden and absent jobs
+    take the same path, so neither the answer nor its time tells them apart.
     """
     site.poller.touch()
+    waiting = asked is not None and asked.again(user, job_id)
     try:
         policy = await site.policy.current()
         snapshot = await site.poller.first_snapshot()
         job = find_job(snapshot, job_id, user, policy)
-        if job is None or job.state in STARTING:
+        if job is None or waiting:
             await site.urgent_refresh()
             snapshot = site.poller.snapshot
             job = find_job(snapshot, job_id, user, policy)
@@ -110,7 +130,9 @@ async def answer(site: SitePoll, user: str, job_id: str) -> dict[str, Any]:
     return {"found": True, "state": job.state, "host": hosts[0] if hosts else ""}
 
 
-async def handle(site: SitePoll, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def handle(
+    site: SitePoll, asked: Asked, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     try:
         user = peer_user(writer.get_extra_info("socket"))
         line = await asyncio.wait_for(reader.readline(), 5.0)
@@ -120,7 +142,7 @@ async def handle(site: SitePoll, reader: asyncio.StreamReader, writer: asyncio.S
         elif word != "state" or not JOB_ID.match(job_id):
             body = {"error": "ask: state <job id>"}
         else:
-            body = await answer(site, user, job_id)
+            body = await answer(site, user, job_id, asked)
         writer.write(json.dumps(body).encode() + b"\n")
         await writer.drain()
     except (asyncio.TimeoutError, OSError):
@@ -138,7 +160,8 @@ async def listen(site: SitePoll, path: str) -> asyncio.AbstractServer | None:
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        server = await asyncio.start_unix_server(lambda r, w: handle(site, r, w), path=path)
+        asked = Asked()
+        server = await asyncio.start_unix_server(lambda r, w: handle(site, asked, r, w), path=path)
         os.chmod(path, 0o666)  # noqa: S103 - anybody may ask; SO_PEERCRED says who asks
     except OSError as e:
         log.warning("site poll: no job state socket at %s: %s", path, e)
