@@ -1,7 +1,7 @@
 /**
- * jsdom lays nothing out: tests of the queue's virtual grid give its scroll viewport a size, as
- * the virtualizer's docs advise, so it has a window of rows to render. Returns the size, which a
- * test may change (e.g. narrow it to the sidebar's width) while it runs.
+ * jsdom lays nothing out: tests of the queue's virtual grid give its scroll viewport a size, so
+ * it has a window of rows to render. Returns the size, which a test may change (e.g. narrow it
+ * to the sidebar's width) while it runs.
  */
 export function sizeQueueViewport(): { width: number; height: number } {
   const viewport = { width: 800, height: 400 };

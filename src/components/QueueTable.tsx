@@ -1,4 +1,3 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 
 import { IJob, JobAction } from '../api';
@@ -12,6 +11,7 @@ import {
   whereText
 } from './jobText';
 import { IQueueSort, SortKey } from './queueView';
+import { useRowWindow } from './rowWindow';
 import { Trans } from '../trans';
 
 /** Rows have one fixed height, so the list can place any of 10,000 rows without measuring. */
@@ -411,18 +411,13 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const compact = useLayout(scrollRef, props.layout) === 'compact';
   const rowHeight = compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
   const headerHeight = compact ? 0 : HEADER_HEIGHT;
-  // Items are keyed by index (the default): with fixed heights nothing is measured per job, and
-  // a delta that keeps the count does not make the virtualizer rebuild its 10,000 offsets.
-  const virtualizer = useVirtualizer({
+  // Rows of one fixed height: the window in view is arithmetic on the scroll offset.
+  const virtual = useRowWindow(scrollRef, {
     count: jobs.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
-    overscan: OVERSCAN,
-    scrollMargin: headerHeight,
-    scrollPaddingStart: headerHeight
+    rowHeight,
+    headerHeight,
+    overscan: OVERSCAN
   });
-  // a new row height invalidates every offset
-  React.useLayoutEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
   const [active, setActive] = React.useState(0);
   const focusRequest = React.useRef<number | null>(null);
   // Rows are recycled: each has a slot in the window (its index modulo the most rows the window
@@ -478,9 +473,9 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       const next = Math.max(0, Math.min(last, target));
       setActive(next);
       focusRequest.current = next;
-      virtualizer.scrollToIndex(next);
+      virtual.scrollToIndex(next);
     },
-    [open, virtualizer, headerHeight, rowHeight]
+    [open, virtual.scrollToIndex, headerHeight, rowHeight]
   );
 
   // Focus the row the keyboard moved to once it is rendered.
@@ -514,7 +509,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     }
   });
 
-  const items = virtualizer.getVirtualItems();
+  const items = virtual.rows;
   slots.current = Math.max(slots.current, items.length);
   const current = Math.min(active, jobs.length - 1);
   // The active row may be scrolled out of the DOM; then the first rendered row takes the tab stop.
@@ -543,7 +538,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
         <div
           role="rowgroup"
           className="jp-HpcQueue-body"
-          style={{ height: virtualizer.getTotalSize() }}
+          style={{ height: virtual.totalSize }}
         >
           {items.map(item => {
             const job = jobs[item.index];
