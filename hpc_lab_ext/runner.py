@@ -8,10 +8,12 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from .errors import SchedulerUnavailable
 
@@ -51,6 +53,20 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+@contextlib.contextmanager
+def _output_file() -> Iterator[BinaryIO | None]:
+    """An unnamed temporary file for a command's output (gone when closed); None, and so a pipe,
+    when none can be made (a full or read-only temporary directory)."""
+    try:
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the with below)
+    except OSError as e:
+        log.debug("no temporary file for a command's output (%s): reading it through a pipe", e)
+        yield None
+        return
+    with spool:
+        yield spool
+
+
 async def run(
     argv: Sequence[str],
     *,
@@ -67,27 +83,34 @@ async def run(
     if any("\x00" in a for a in argv):
         raise ValueError("argv must not contain NUL bytes")
     start = time.monotonic()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=_clean_env(env),
-            start_new_session=True,
-        )
-    except FileNotFoundError as e:
-        raise SchedulerUnavailable(f"{argv[0]} is not installed or not on PATH") from e
-    try:
-        out, err = await asyncio.wait_for(
-            proc.communicate(stdin.encode() if stdin is not None else None), timeout
-        )
-    except asyncio.TimeoutError:
-        await _kill(proc)
-        raise SchedulerUnavailable(f"{argv[0]} did not answer within {timeout:g} s") from None
-    except BaseException:  # cancelled (e.g. a sibling call failed): leave no child behind
-        await asyncio.shield(_kill(proc))
-        raise
+    # Standard output goes to an unnamed temporary file, read once at the end: through a pipe,
+    # squeue's answer for 100,000 jobs (15 MB, written a few KB at a time) took thousands of
+    # turns of the event loop to read, 76 ms of the server's CPU against 13 ms from a file.
+    with _output_file() as spool:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+                stdout=spool if spool is not None else asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=_clean_env(env),
+                start_new_session=True,
+            )
+        except FileNotFoundError as e:
+            raise SchedulerUnavailable(f"{argv[0]} is not installed or not on PATH") from e
+        try:
+            out, err = await asyncio.wait_for(
+                proc.communicate(stdin.encode() if stdin is not None else None), timeout
+            )
+        except asyncio.TimeoutError:
+            await _kill(proc)
+            raise SchedulerUnavailable(f"{argv[0]} did not answer within {timeout:g} s") from None
+        except BaseException:  # cancelled (e.g. a sibling call failed): leave no child behind
+            await asyncio.shield(_kill(proc))
+            raise
+        if spool is not None:
+            spool.seek(0)
+            out = spool.read()
     seconds = time.monotonic() - start
     result = Result(
         argv=tuple(argv),

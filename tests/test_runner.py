@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import time
 
 import pytest
@@ -51,3 +53,23 @@ async def test_user_squeue_settings_do_not_leak(monkeypatch: pytest.MonkeyPatch)
     result = await run(["env"])
     assert "SQUEUE_FORMAT" not in result.stdout
     assert "SLURM_TIME_FORMAT=standard" in result.stdout
+
+
+async def test_a_long_answer_arrives_whole() -> None:
+    # more than a pipe holds, written in pieces, as squeue writes a big queue
+    script = "import sys\nfor i in range(40000): sys.stdout.write(f'{i:08d} ' + 'x' * 40 + '\\n')"
+    result = await run([sys.executable, "-c", script], timeout=30)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 40000
+    assert lines[0].startswith("00000000 ") and lines[-1].startswith("00039999 ")
+
+
+async def test_without_a_temporary_file_the_answer_comes_through_a_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_file() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_file)
+    result = await run(["printf", "%s\\n", "a", "b"])
+    assert (result.returncode, result.stdout) == (0, "a\nb\n")
