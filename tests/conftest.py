@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,10 +47,17 @@ def hpc_backend() -> str:
 
 
 @pytest.fixture
-def jp_server_config(hpc_backend: str) -> dict[str, Any]:
+def jp_server_config(hpc_backend: str, tmp_path: Path) -> dict[str, Any]:
+    """The server under test, with a cache of its own (cluster state, history record, log
+    positions), not the home directory's that other tests and the demo share."""
     return {
         "ServerApp": {"jpserver_extensions": {"hpc_lab_ext": True}},
-        "HPCLabApp": {"backend": hpc_backend, "poll_interval": 1.0, "min_poll_interval": 0.2},
+        "HPCLabApp": {
+            "backend": hpc_backend,
+            "poll_interval": 1.0,
+            "min_poll_interval": 0.2,
+            "cluster_dir": str(tmp_path / "cache" / "clusters"),
+        },
     }
 
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,19 +19,6 @@ pytestmark = pytest.mark.slurm
 def hpc_backend() -> str:
     require_slurm()
     return "slurm"
-
-
-@pytest.fixture
-def jp_server_config(hpc_backend: str, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"hpc_lab_ext": True}},
-        "HPCLabApp": {
-            "backend": hpc_backend,
-            "poll_interval": 1.0,
-            "min_poll_interval": 0.2,
-            "cluster_dir": str(tmp_path / "cache" / "clusters"),
-        },
-    }
 
 
 @pytest.fixture

@@ -32,19 +32,6 @@ def hpc_backend() -> str:
 
 
 @pytest.fixture
-def jp_server_config(hpc_backend: str, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"hpc_lab_ext": True}},
-        "HPCLabApp": {
-            "backend": hpc_backend,
-            "poll_interval": 1.0,
-            "min_poll_interval": 0.2,
-            "cluster_dir": str(tmp_path / "cache" / "clusters"),
-        },
-    }
-
-
-@pytest.fixture
 def logdir() -> Iterator[Path]:
     """A directory every sandbox user may write to (jobs of alice write there too)."""
     path = Path("/tmp") / f"hpc-lab-logs-{os.getpid()}-{time.monotonic_ns()}"
