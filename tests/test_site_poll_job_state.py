@@ -227,6 +227,7 @@ async def test_without_the_socket_it_runs_squeue(socket_dir: Path) -> None:
     assert (fake / "argv").read_text() == "-h -j 4242 -o %T 127.0.0.1\n"
 
 
+@pytest.mark.slurm
 async def test_squeue_fallback_on_slurm() -> None:
     require_slurm()
     held = submit(["-H", "-p", "batch", "-J", "job-state-fallback"])
@@ -261,6 +262,7 @@ async def alice_and_bob_on_slurm(socket_dir: Path, expect_private: bool) -> None
         cancel(list(jobs.values()))
 
 
+@pytest.mark.slurm
 @needs_root
 async def test_private_jobs_alice_cannot_learn_bobs_job(
     private_conf: str,  # noqa: F811
@@ -271,6 +273,7 @@ async def test_private_jobs_alice_cannot_learn_bobs_job(
     await alice_and_bob_on_slurm(socket_dir, expect_private=True)
 
 
+@pytest.mark.slurm
 @needs_root
 async def test_without_private_data_alice_sees_bobs_job(socket_dir: Path) -> None:
     require_slurm()
