@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
+import signal
 import time
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -211,12 +213,20 @@ async def serve(args: argparse.Namespace) -> None:
 
     path = default_socket() if args.job_socket is None else args.job_socket
     job_states = await listen(site, path) if path else None
+    # The hub stops its services with a signal: stop serving, close and remove the socket.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
+        log.info("site poll: stopping")
     finally:
         server.stop()
         if job_states is not None:
             job_states.close()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         await poller.stop()
 
 
