@@ -12,6 +12,10 @@ const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 
 let container: HTMLDivElement;
 let root: Root;
+beforeAll(() => {
+  // React's act() for a test environment (jsdom), as the other rendering specs set it
+  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
+});
 beforeEach(() => {
   container = document.createElement('div');
   document.body.appendChild(container);
