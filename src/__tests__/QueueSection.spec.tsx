@@ -1,5 +1,4 @@
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { IJob, IStatus } from '../api';
 import { jobFields } from '../components/JobDetails';
@@ -11,6 +10,7 @@ import {
   QueueSection
 } from '../widgets/QueueSection';
 import { baseJob, manyJobs } from './jobs';
+import { mountEach } from './mount';
 
 beforeAll(() => {
   (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -40,17 +40,7 @@ function fakeModel(jobs: IJob[]): IHpcModel {
   } as unknown as IHpcModel;
 }
 
-let container: HTMLDivElement;
-let root: Root;
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  React.act(() => root.unmount());
-  container.remove();
-});
+const mounted = mountEach();
 
 function renderSection(
   model: IHpcModel,
@@ -59,7 +49,7 @@ function renderSection(
   onView = jest.fn()
 ): void {
   React.act(() =>
-    root.render(
+    mounted.root.render(
       <QueueSection
         model={model}
         trans={t => t}
@@ -72,9 +62,9 @@ function renderSection(
 }
 
 const details = () =>
-  container.querySelector<HTMLElement>('.jp-HpcQueue-details');
+  mounted.container.querySelector<HTMLElement>('.jp-HpcQueue-details');
 const row = (id: string) =>
-  container.querySelector<HTMLElement>(
+  mounted.container.querySelector<HTMLElement>(
     `.jp-HpcQueue-row[data-job-id="${id}"]`
   )!;
 
@@ -100,7 +90,7 @@ describe('QueueSection', () => {
     const jobs = manyJobs(3);
     const seen: (string | null)[] = [];
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <QueueSection
           model={fakeModel(jobs)}
           trans={t => t}
@@ -162,10 +152,10 @@ describe('QueueSection', () => {
       },
       onView
     );
-    expect(container.querySelector('.jp-HpcQueue-count')!.textContent).toBe(
-      '0 of 10 jobs'
-    );
-    const clear = Array.from(container.querySelectorAll('button')).find(
+    expect(
+      mounted.container.querySelector('.jp-HpcQueue-count')!.textContent
+    ).toBe('0 of 10 jobs');
+    const clear = Array.from(mounted.container.querySelectorAll('button')).find(
       b => b.textContent === 'Clear the filters'
     )!;
     React.act(() => clear.click());
@@ -180,7 +170,7 @@ describe('QueueSection', () => {
       DEFAULT_QUEUE_VIEW,
       onView
     );
-    const header = container.querySelector<HTMLButtonElement>(
+    const header = mounted.container.querySelector<HTMLButtonElement>(
       '[role="columnheader"] button'
     )!;
     React.act(() => header.click());

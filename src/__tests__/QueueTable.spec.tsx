@@ -1,5 +1,4 @@
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { IJob } from '../api';
 import {
@@ -12,35 +11,28 @@ import {
 import { elapsedNow, jobActions } from '../components/jobText';
 import { baseJob as base, manyJobs } from './jobs';
 import { sizeQueueViewport } from './viewport';
+import { mountEach } from './mount';
 
 const VIEWPORT = sizeQueueViewport();
 
-let container: HTMLDivElement;
-let root: Root;
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  React.act(() => root.unmount());
-  container.remove();
-});
+const mounted = mountEach();
 
 const now = Date.parse('2026-11-25T12:00:00');
 
 function render(props: Partial<IQueueTableProps> & { jobs: IJob[] }): void {
   React.act(() =>
-    root.render(
+    mounted.root.render(
       <QueueTable now={now} trans={t => t} user={null} sort={null} {...props} />
     )
   );
 }
 
 const rows = () =>
-  Array.from(container.querySelectorAll<HTMLElement>('.jp-HpcQueue-row'));
+  Array.from(
+    mounted.container.querySelectorAll<HTMLElement>('.jp-HpcQueue-row')
+  );
 const row = (id: string) =>
-  container.querySelector<HTMLElement>(
+  mounted.container.querySelector<HTMLElement>(
     `.jp-HpcQueue-row[data-job-id="${id}"]`
   )!;
 
@@ -98,15 +90,16 @@ describe('QueueTable virtual list', () => {
     expect(shown.length).toBeGreaterThanOrEqual(inView);
     expect(shown.length).toBeLessThan(inView + 20);
     expect(shown[0].dataset.jobId).toBe('1');
-    const grid = container.querySelector('[role="grid"]')!;
+    const grid = mounted.container.querySelector('[role="grid"]')!;
     expect(grid.getAttribute('aria-rowcount')).toBe('10001');
-    const body = container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
+    const body =
+      mounted.container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
     expect(body.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
   });
 
   it('renders the rows scrolled to', () => {
     render({ jobs });
-    const scroller = container.querySelector<HTMLElement>(
+    const scroller = mounted.container.querySelector<HTMLElement>(
       '.jp-HpcQueue-scroll'
     )!;
     React.act(() => {
@@ -130,7 +123,7 @@ describe('QueueTable virtual list', () => {
     };
     render({ jobs, trans });
     expect(asked).toContain('Sort by this column');
-    const scroller = container.querySelector<HTMLElement>(
+    const scroller = mounted.container.querySelector<HTMLElement>(
       '.jp-HpcQueue-scroll'
     )!;
     for (const to of [100, 2000, 7000]) {
@@ -147,7 +140,7 @@ describe('QueueTable virtual list', () => {
 
   it('recycles the elements of rows scrolled out for the rows scrolled in', () => {
     render({ jobs });
-    const scroller = container.querySelector<HTMLElement>(
+    const scroller = mounted.container.querySelector<HTMLElement>(
       '.jp-HpcQueue-scroll'
     )!;
     const scrollTo = (index: number) =>
@@ -171,7 +164,7 @@ describe('QueueTable virtual list', () => {
 
   it('keeps the focus with the job clicked, not with a recycled element', () => {
     render({ jobs });
-    const scroller = container.querySelector<HTMLElement>(
+    const scroller = mounted.container.querySelector<HTMLElement>(
       '.jp-HpcQueue-scroll'
     )!;
     React.act(() => {
@@ -248,7 +241,7 @@ describe('QueueTable interaction', () => {
       onSort
     });
     const headers = Array.from(
-      container.querySelectorAll<HTMLElement>('[role="columnheader"]')
+      mounted.container.querySelectorAll<HTMLElement>('[role="columnheader"]')
     );
     const cpus = headers.find(h => h.textContent!.startsWith('CPUs'))!;
     expect(cpus.getAttribute('aria-sort')).toBe('descending');
@@ -282,7 +275,7 @@ describe('QueueTable at the sidebar’s default width', () => {
 
   it('shows two-line rows: id and name, then state and reason with the expected start', () => {
     render({ jobs: [base], user: 'alice' });
-    const grid = container.querySelector('[role="grid"]')!;
+    const grid = mounted.container.querySelector('[role="grid"]')!;
     expect(grid.className).toContain('jp-mod-compact');
     const cells = row(base.id).querySelectorAll('[role="gridcell"]');
     expect(cells).toHaveLength(2);
@@ -298,7 +291,8 @@ describe('QueueTable at the sidebar’s default width', () => {
     );
     expect(cells[1].textContent).toContain('starts in 2 h (14:00)');
     expect(row(base.id).style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
-    const body = container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
+    const body =
+      mounted.container.querySelector<HTMLElement>('.jp-HpcQueue-body')!;
     expect(body.style.height).toBe(`${COMPACT_ROW_HEIGHT}px`);
   });
 

@@ -1,11 +1,11 @@
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { ICluster } from '../api';
 import {
   WorkersStatusText,
   workersText
 } from '../components/WorkersStatusText';
+import { mountEach } from './mount';
 
 function cluster(connected: number, pending: number): ICluster {
   return {
@@ -32,26 +32,12 @@ describe('workersText', () => {
 });
 
 describe('WorkersStatusText', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-
-  beforeAll(() => {
-    (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-  });
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-  });
-  afterEach(() => {
-    React.act(() => root.unmount());
-    container.remove();
-  });
+  const mounted = mountEach();
 
   it('opens the panel on click and on Enter, and gives every count', () => {
     let opened = 0;
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <WorkersStatusText
           cluster={cluster(2, 1)}
           trans={trans}
@@ -59,7 +45,7 @@ describe('WorkersStatusText', () => {
         />
       )
     );
-    const item = container.querySelector<HTMLElement>(
+    const item = mounted.container.querySelector<HTMLElement>(
       '.jp-HpcWorkersStatus-text'
     )!;
     expect(item.textContent).toBe('2 workers · 1 pending');
@@ -77,7 +63,7 @@ describe('WorkersStatusText', () => {
 
   it('is set as JupyterLab’s other status-bar texts (same line box, so the same baseline)', () => {
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <WorkersStatusText
           cluster={cluster(2, 1)}
           trans={trans}
@@ -85,7 +71,7 @@ describe('WorkersStatusText', () => {
         />
       )
     );
-    const item = container.querySelector('.jp-HpcWorkersStatus-text')!;
+    const item = mounted.container.querySelector('.jp-HpcWorkersStatus-text')!;
     expect(item.classList.contains('jp-StatusBar-TextItem')).toBe(true);
   });
 });

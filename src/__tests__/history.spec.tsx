@@ -1,5 +1,5 @@
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
+import { createRoot } from 'react-dom/client';
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { IEndedJob, IHistory, IResubmitPlan } from '../history/api';
@@ -18,6 +18,7 @@ import { failureNotices } from '../history/failures';
 import { HistoryTable, MAX_ROWS } from '../history/table';
 import { requestJobLog, OPEN_JOB_LOG_EVENT } from '../logs/events';
 import { bundleTrans } from '../trans';
+import { mountEach } from './mount';
 
 // JupyterLab's own translator, as the panel gets it: it fills %1, %2… itself.
 const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
@@ -104,23 +105,13 @@ describe('history words', () => {
 });
 
 describe('HistoryTable', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-  });
-  afterEach(() => {
-    React.act(() => root.unmount());
-    container.remove();
-  });
+  const mounted = mountEach();
 
   it('shows each job with its use and offers its log', () => {
     const onGroup = jest.fn();
     const onLog = jest.fn();
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <HistoryTable
           history={history}
           group={null}
@@ -130,18 +121,18 @@ describe('HistoryTable', () => {
         />
       )
     );
-    const rows = container.querySelectorAll('tbody tr');
+    const rows = mounted.container.querySelectorAll('tbody tr');
     expect(rows).toHaveLength(3);
     expect(rows[0].textContent).toContain('4 (25 %)');
     expect(rows[0].textContent).toContain('3.9 GB (500 MB)');
     expect(rows[1].textContent).toContain('exit code 3');
-    const failed = Array.from(container.querySelectorAll('button')).find(b =>
-      b.textContent?.startsWith('Failed')
-    )!;
+    const failed = Array.from(
+      mounted.container.querySelectorAll('button')
+    ).find(b => b.textContent?.startsWith('Failed'))!;
     React.act(() => failed.click());
     expect(onGroup).toHaveBeenCalledWith('failed');
     React.act(() =>
-      container
+      mounted.container
         .querySelector<HTMLButtonElement>('[aria-label="Log of job 2"]')!
         .click()
     );

@@ -1,6 +1,5 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { IJob, INode, IPartition } from '../api';
 import { NodeHeatmap } from '../components/NodeHeatmap';
@@ -15,6 +14,7 @@ import {
 } from '../components/queueView';
 import { bundleTrans } from '../trans';
 import { baseJob } from './jobs';
+import { mountEach } from './mount';
 
 const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 
@@ -70,21 +70,7 @@ describe('the queue filtered by node', () => {
 });
 
 describe('clicking a node tile, and the filter it sets', () => {
-  let container: HTMLDivElement;
-  let root: Root;
-
-  beforeAll(() => {
-    (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-  });
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-  });
-  afterEach(() => {
-    React.act(() => root.unmount());
-    container.remove();
-  });
+  const mounted = mountEach();
 
   const node = (name: string): INode => ({
     name,
@@ -114,7 +100,7 @@ describe('clicking a node tile, and the filter it sets', () => {
   it('names the node, by click and by Enter', () => {
     const picked: string[] = [];
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <NodeHeatmap
           nodes={[node('node1'), node('node2')]}
           partitions={[partition]}
@@ -126,7 +112,7 @@ describe('clicking a node tile, and the filter it sets', () => {
       )
     );
     const tile = (name: string) =>
-      container.querySelector<HTMLElement>(`[data-node="${name}"]`)!;
+      mounted.container.querySelector<HTMLElement>(`[data-node="${name}"]`)!;
     React.act(() => tile('node2').click());
     React.act(() => {
       tile('node1')
@@ -155,7 +141,7 @@ describe('clicking a node tile, and the filter it sets', () => {
       node: 'node2'
     };
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <QueueToolbar
           scope="all"
           count={1}
@@ -172,7 +158,7 @@ describe('clicking a node tile, and the filter it sets', () => {
         />
       )
     );
-    const chip = container.querySelector('.jp-HpcQueue-nodeFilter')!;
+    const chip = mounted.container.querySelector('.jp-HpcQueue-nodeFilter')!;
     expect(chip.textContent).toContain('Jobs on node node2');
     React.act(() =>
       chip

@@ -1,25 +1,15 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { QueueTable } from '../components/QueueTable';
 import { bundleTrans } from '../trans';
 import { baseJob } from './jobs';
 import { sizeQueueViewport } from './viewport';
+import { mountEach } from './mount';
 
 sizeQueueViewport();
 
-let container: HTMLDivElement;
-let root: Root;
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  React.act(() => root.unmount());
-  container.remove();
-});
+const mounted = mountEach();
 
 const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 const jobs = [
@@ -32,7 +22,7 @@ describe.each(['compact', 'wide'] as const)(
   layout => {
     it('is marked "this server", and no other job is', () => {
       React.act(() =>
-        root.render(
+        mounted.root.render(
           <QueueTable
             jobs={jobs}
             now={Date.now()}
@@ -45,7 +35,7 @@ describe.each(['compact', 'wide'] as const)(
         )
       );
       const row = (id: string) =>
-        container.querySelector(`[data-job-id="${id}"]`) as HTMLElement;
+        mounted.container.querySelector(`[data-job-id="${id}"]`) as HTMLElement;
       const badge = row('75').querySelector('.jp-HpcQueue-serverBadge');
       expect(badge?.textContent).toBe('this server');
       expect(row('76').querySelector('.jp-HpcQueue-serverBadge')).toBeNull();

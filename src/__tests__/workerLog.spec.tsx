@@ -1,30 +1,16 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import * as React from 'react';
-import { Root, createRoot } from 'react-dom/client';
 
 import { ICluster, IClusterWorker } from '../api';
 import { ClusterCard } from '../components/ClusterCard';
 import { OPEN_JOB_LOG_EVENT } from '../logs/events';
 import { bundleTrans } from '../trans';
 import { baseCluster } from './clusters';
+import { mountEach } from './mount';
 
 const trans = bundleTrans(nullTranslator.load('hpc_lab_ext'));
 
-let container: HTMLDivElement;
-let root: Root;
-beforeAll(() => {
-  // React's act() for a test environment (jsdom), as the other rendering specs set it
-  (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
-});
-beforeEach(() => {
-  container = document.createElement('div');
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-afterEach(() => {
-  React.act(() => root.unmount());
-  container.remove();
-});
+const mounted = mountEach();
 
 const running: IClusterWorker = {
   job_id: '41',
@@ -47,7 +33,7 @@ describe("a Dask card's worker jobs", () => {
       workers: [running, { ...running, job_id: null, worker_name: 'gone' }]
     };
     React.act(() =>
-      root.render(
+      mounted.root.render(
         <ClusterCard
           cluster={cluster}
           current={false}
@@ -61,12 +47,12 @@ describe("a Dask card's worker jobs", () => {
         />
       )
     );
-    const expand = container.querySelector(
+    const expand = mounted.container.querySelector(
       '.jp-HpcCluster-expand'
     ) as HTMLButtonElement;
     React.act(() => expand.click());
 
-    const links = container.querySelectorAll<HTMLButtonElement>(
+    const links = mounted.container.querySelectorAll<HTMLButtonElement>(
       '.jp-HpcCluster-workers .jp-HpcCluster-log'
     );
     // one per worker with a job; a worker whose job is not known has none
