@@ -456,16 +456,25 @@ describe('HpcModel over the updates websocket', () => {
 });
 
 describe('HpcModel on a first load', () => {
-  it('downloads the job list once: the socket names the version the REST views gave', async () => {
-    const rest = new FakeRest();
-    const socket = new FakeSocket();
+  /** A model whose panel is shown, started on `rest` (and `socket`, if any). */
+  async function shown(
+    rest: FakeRest,
+    socket: FakeSocket | null
+  ): Promise<HpcModel> {
     const model = new HpcModel({
       rest,
-      openSocket: socket.factory,
+      openSocket: socket ? socket.factory : null,
       interval: 60_000
     });
     model.visible = true;
     await model.start();
+    return model;
+  }
+
+  it('downloads the job list once: the socket names the version the REST views gave', async () => {
+    const rest = new FakeRest();
+    const socket = new FakeSocket();
+    const model = await shown(rest, socket);
     await model.refresh();
     expect(rest.snapshots).toBe(1);
     expect(model.version).toBe(1);
@@ -489,9 +498,7 @@ describe('HpcModel on a first load', () => {
       new Promise<IStatus>(resolve => {
         answer = () => void status().then(resolve);
       });
-    const model = new HpcModel({ rest, openSocket: null, interval: 60_000 });
-    model.visible = true;
-    await model.start();
+    const model = await shown(rest, null);
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(answer).not.toBeNull(); // the status is asked …
     expect(rest.snapshots).toBe(1); // … and the snapshot with it, before the status came
@@ -505,13 +512,7 @@ describe('HpcModel on a first load', () => {
     const rest = new FakeRest();
     rest.fail = 'unreachable';
     const socket = new FakeSocket();
-    const model = new HpcModel({
-      rest,
-      openSocket: socket.factory,
-      interval: 60_000
-    });
-    model.visible = true;
-    await model.start();
+    const model = await shown(rest, socket);
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(socket.since).toEqual([undefined]);
     socket.handlers!.onMessage(snapshot(3, [job('1')]));
