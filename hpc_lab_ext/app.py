@@ -322,7 +322,7 @@ class HPCLabApp(ExtensionApp):
     async def stop_extension(self) -> None:
         await self.updates.stop()
         self.logs.stop()
-        self.history.stop()
+        await self.history.stop()
         if self.clusters is not None:
             try:
                 if self.clusters_survive_restart and self._stopping_on_signal():

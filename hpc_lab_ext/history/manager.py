@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 RECORD_PER_POLL = 50
 #: seconds between two looks for jobs that ended unseen (shorter than Slurm's MinJobAge)
 SWEEP_INTERVAL = 10.0
+#: how long a stopping server waits for a batch of ended jobs being recorded (seconds)
+STOP_WAIT = 10.0
 MAX_DAYS = 90
 
 ACCOUNTING = "accounting"
@@ -67,6 +69,7 @@ class HistoryManager:
         self._swept = 0.0
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._closing = False
         self.poller = poller
         self._unsubscribe = poller.subscribe(self._on_poll) if poller is not None else None
 
@@ -151,6 +154,8 @@ class HistoryManager:
         except HPCLabError:
             return
         for job_id in ids:
+            if self._closing:
+                return
             if job_id not in self._pending and not await asyncio.to_thread(self.record.known, job_id):
                 self._pending[job_id] = None
 
@@ -161,7 +166,7 @@ class HistoryManager:
     async def _record_locked(self, sweep: bool) -> None:
         if sweep:
             await self._sweep()
-        while self._pending and self.record is not None:
+        while self._pending and self.record is not None and not self._closing:
             batch = list(self._pending.items())[:RECORD_PER_POLL]
             ended = []
             for job_id, job in batch:
@@ -194,12 +199,21 @@ class HistoryManager:
                     return ended
         return _last_seen(job) if job is not None else None
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        # a recording under way would write to the record closed below
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        # A recording under way finishes the batch it is writing (its thread would go on writing
+        # to the record closed below if the task were only cancelled) and starts no other.
+        self._closing = True
+        task = self._task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), STOP_WAIT)
+            except asyncio.TimeoutError:
+                log.warning("hpc-lab-ext: stopped while recording ended jobs; the rest are not recorded")
+                task.cancel()
+            except Exception:
+                log.exception("hpc-lab-ext: recording ended jobs failed")
         if self.record is not None:
             self.record.close()
